@@ -1,0 +1,146 @@
+// Package dispatch is the command table of the emulator: one entry per
+// DataStore operation, named as Roblox names the method, each turning a JSON
+// argument object into one engine call and the engine's answer into a JSON
+// result. The WebSocket and HTTP doors, the Go client's in-process path and
+// the conformance tests all go through Handle, so they cannot disagree.
+//
+// A handler has one shape: decode and check its arguments, pass the gate
+// (throttling, when on), call the engine, shape the result.
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rbxemu/rbxemu/emulator/dserr"
+	"github.com/rbxemu/rbxemu/emulator/engine"
+)
+
+// Session is one game server (one connection, or one HTTP hello): the unit
+// that owns budgets, queues and a job id.
+type Session struct {
+	ID         string
+	Universe   int64
+	PlaceID    int64
+	JobID      string
+	ClientKind string // studio, lune, cli, test, opencloud
+	Transport  string // websocket, http, inprocess
+	players    atomic.Int64
+
+	// State is where other packages (throttling, monitoring) keep their
+	// per-session data, keyed by a name of their own.
+	State sync.Map
+}
+
+// Players is the session's current player count.
+func (s *Session) Players() int64 { return s.players.Load() }
+
+// SetPlayers changes the player count (the "players" message).
+func (s *Session) SetPlayers(n int64) { s.players.Store(n) }
+
+// Call describes one request to the gate before it runs.
+type Call struct {
+	Op      string
+	Store   engine.StoreRef
+	Ordered bool
+	Key     string
+	// RequestTypes are the DataStoreRequestType budgets the call consumes
+	// (UpdateAsync's read consumes StandardRead; its commit StandardWrite).
+	RequestTypes []string
+	// WriteBytes is the size of the value written, if any (per-key limits).
+	WriteBytes int
+}
+
+// Gate decides whether a call may run now (throttling). Admit may block until
+// budget allows, and returns a Roblox error when the call is dropped. Done
+// reports how many bytes the call read, for per-key read windows.
+type Gate interface {
+	Admit(ctx context.Context, s *Session, c *Call) error
+	Done(s *Session, c *Call, readBytes int)
+}
+
+// Handler runs one op.
+type Handler func(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error)
+
+// Op is one row of the command table.
+type Op struct {
+	Name   string
+	Doc    string
+	Handle Handler
+}
+
+var (
+	tableMu sync.RWMutex
+	table   = map[string]Op{}
+)
+
+// Register adds ops to the table; files register their family in init.
+func Register(ops ...Op) {
+	tableMu.Lock()
+	defer tableMu.Unlock()
+	for _, op := range ops {
+		if _, dup := table[op.Name]; dup {
+			panic("dispatch: op registered twice: " + op.Name)
+		}
+		table[op.Name] = op
+	}
+}
+
+// Ops lists the registered op names, sorted.
+func Ops() []string {
+	tableMu.RLock()
+	defer tableMu.RUnlock()
+	names := make([]string, 0, len(table))
+	for n := range table {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Dispatcher runs ops against one engine.
+type Dispatcher struct {
+	Engine *engine.Engine
+	// Gate is consulted before every budgeted call; nil lets all through.
+	Gate Gate
+}
+
+// Handle runs op with args for session s. Errors are *dserr.Error values
+// (Roblox's, or the emulator's protocol errors), ready for a door to format.
+func (d *Dispatcher) Handle(ctx context.Context, s *Session, op string, args json.RawMessage) (any, error) {
+	tableMu.RLock()
+	o, ok := table[op]
+	tableMu.RUnlock()
+	if !ok {
+		return nil, dserr.New(dserr.ProtocolUnknownOp, op)
+	}
+	if len(args) == 0 {
+		args = json.RawMessage("{}")
+	}
+	return o.Handle(ctx, d, s, args)
+}
+
+// admit passes a call through the gate, if any.
+func (d *Dispatcher) admit(ctx context.Context, s *Session, c *Call) error {
+	if d.Gate == nil {
+		return nil
+	}
+	return d.Gate.Admit(ctx, s, c)
+}
+
+func (d *Dispatcher) done(s *Session, c *Call, readBytes int) {
+	if d.Gate != nil {
+		d.Gate.Done(s, c, readBytes)
+	}
+}
+
+// withContext names the API and store on Named errors (KeyThrottled, ...).
+func withContext(err error, api string, store string) error {
+	if de, ok := dserr.As(err); ok && de.Kind == dserr.Named {
+		return de.WithContext(api, store)
+	}
+	return err
+}
