@@ -33,6 +33,24 @@ type Session struct {
 	// State is where other packages (throttling, monitoring) keep their
 	// per-session data, keyed by a name of their own.
 	State sync.Map
+
+	// Notify pushes a notice to the session's client (a queue warning, a
+	// budget update). Set by the door that owns the session; nil drops them.
+	Notify func(n Notice)
+}
+
+// Notice is a message the daemon pushes without a request: on the wire
+// {"notice": Kind, ...Fields}.
+type Notice struct {
+	Kind string         `json:"notice"`
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// Push sends n to the session's client, if it has a way to receive it.
+func (s *Session) Push(n Notice) {
+	if s != nil && s.Notify != nil {
+		s.Notify(n)
+	}
 }
 
 // Players is the session's current player count.
@@ -60,6 +78,21 @@ type Call struct {
 type Gate interface {
 	Admit(ctx context.Context, s *Session, c *Call) error
 	Done(s *Session, c *Call, readBytes int)
+}
+
+// BudgetReporter is implemented by a gate that keeps budgets: every reply
+// carries the session's budgets by DataStoreRequestType name.
+type BudgetReporter interface {
+	Budgets(s *Session) map[string]int64
+}
+
+// SessionObserver is implemented by a gate that tracks sessions (experience
+// quotas count players over every session of a universe). Doors call these
+// when a session opens, closes, or changes its player count.
+type SessionObserver interface {
+	SessionOpened(s *Session)
+	SessionClosed(s *Session)
+	PlayersChanged(s *Session)
 }
 
 // Handler runs one op.
@@ -121,6 +154,37 @@ func (d *Dispatcher) Handle(ctx context.Context, s *Session, op string, args jso
 		args = json.RawMessage("{}")
 	}
 	return o.Handle(ctx, d, s, args)
+}
+
+// Budgets returns the session's budgets for a reply (nil without a gate that
+// keeps them).
+func (d *Dispatcher) Budgets(s *Session) map[string]int64 {
+	if br, ok := d.Gate.(BudgetReporter); ok {
+		return br.Budgets(s)
+	}
+	return nil
+}
+
+// Opened, Closed and Players tell a session-observing gate about a session.
+func (d *Dispatcher) Opened(s *Session) {
+	if o, ok := d.Gate.(SessionObserver); ok {
+		o.SessionOpened(s)
+	}
+}
+
+// Closed: see Opened.
+func (d *Dispatcher) Closed(s *Session) {
+	if o, ok := d.Gate.(SessionObserver); ok {
+		o.SessionClosed(s)
+	}
+}
+
+// Players sets the session's player count and tells the gate.
+func (d *Dispatcher) Players(s *Session, n int64) {
+	s.SetPlayers(n)
+	if o, ok := d.Gate.(SessionObserver); ok {
+		o.PlayersChanged(s)
+	}
 }
 
 // admit passes a call through the gate, if any.
