@@ -19,7 +19,11 @@ import (
 type Options struct {
 	// Dir is the data directory (created if missing). Ignored when InMemory.
 	Dir string
-	// InMemory keeps everything in memory; nothing survives Close.
+	// InMemory keeps everything in memory; nothing survives Close. badger's
+	// own in-memory mode cannot hold values over 1 MB (and crashes on a value
+	// exactly at its threshold), so an in-memory store is badger on a private
+	// directory in RAM (/dev/shm where there is one, else the temp dir),
+	// removed at Close.
 	InMemory bool
 	// SyncWrites fsyncs every commit (power-loss durability). Without it an
 	// acknowledged write still survives a killed process: badger has written
@@ -37,6 +41,7 @@ type DB struct {
 	closeErr  error
 	dir       string
 	inMemory  bool
+	scratch   string // the in-memory store's directory, removed at Close
 }
 
 // DefaultDir is the per-user data directory: %LocalAppData%\rbxemu on
@@ -73,9 +78,13 @@ func DefaultDir() (string, error) {
 
 // Open opens (or creates) the store.
 func Open(o Options) (*DB, error) {
-	var bo badger.Options
+	dir, scratch := o.Dir, ""
 	if o.InMemory {
-		bo = badger.DefaultOptions("").WithInMemory(true)
+		d, err := os.MkdirTemp(memoryDir(), "rbxemu-mem-")
+		if err != nil {
+			return nil, fmt.Errorf("storage: in-memory store: %w", err)
+		}
+		dir, scratch = d, d
 	} else {
 		if o.Dir == "" {
 			return nil, errors.New("storage: no data directory given")
@@ -83,8 +92,8 @@ func Open(o Options) (*DB, error) {
 		if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 			return nil, fmt.Errorf("storage: create data directory: %w", err)
 		}
-		bo = badger.DefaultOptions(o.Dir)
 	}
+	bo := badger.DefaultOptions(dir)
 	bo = bo.WithSyncWrites(o.SyncWrites).
 		WithLogger(badgerLogger{o.Logger}).
 		// The emulator's working set is small; keep badger's caches and
@@ -98,14 +107,64 @@ func Open(o Options) (*DB, error) {
 		WithDetectConflicts(true)
 	bdb, err := badger.Open(bo)
 	if err != nil {
+		removeScratch(scratch)
 		return nil, fmt.Errorf("storage: open %s: %w", describe(o), err)
+	}
+	if err := checkSchema(bdb); err != nil {
+		bdb.Close()
+		removeScratch(scratch)
+		return nil, fmt.Errorf("storage: %s: %w", describe(o), err)
 	}
 	seq, err := bdb.GetSequence(MetaKey("version-seq"), 1000)
 	if err != nil {
 		bdb.Close()
+		removeScratch(scratch)
 		return nil, fmt.Errorf("storage: version sequence: %w", err)
 	}
-	return &DB{DB: bdb, seq: seq, dir: o.Dir, inMemory: o.InMemory}, nil
+	return &DB{DB: bdb, seq: seq, dir: o.Dir, inMemory: o.InMemory, scratch: scratch}, nil
+}
+
+// SchemaVersion is the version of the key layout in DESIGN.md. A store
+// written with another layout is refused rather than misread.
+const SchemaVersion = "1"
+
+func checkSchema(db *badger.DB) error {
+	return db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(MetaKey("schema"))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return txn.Set(MetaKey("schema"), []byte(SchemaVersion))
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if string(v) != SchemaVersion {
+			return fmt.Errorf("data written by an incompatible rbxemu (layout %q, this build reads %q): use another --data-dir or export with the other build", v, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// memoryDir is where an in-memory store keeps its files: a RAM-backed
+// file system where the OS has one at a known place.
+func memoryDir() string {
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if f, err := os.CreateTemp("/dev/shm", "rbxemu-probe-"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return "/dev/shm"
+		}
+	}
+	return os.TempDir()
+}
+
+func removeScratch(dir string) {
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 func describe(o Options) string {
@@ -132,6 +191,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		err1 := db.seq.Release()
 		err2 := db.DB.Close()
+		removeScratch(db.scratch)
 		db.closeErr = errors.Join(err1, err2)
 	})
 	return db.closeErr

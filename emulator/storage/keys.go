@@ -14,16 +14,17 @@ const (
 	spaceVersion   byte = 'v' // v|u64|name\0|scope\0|key\0|version     -> sealed backup version
 	spaceExpiry    byte = 'x' // x|i64 ms|kind|<entry or version key>    -> nothing; what expires when
 	spaceOrdStore  byte = 'q' // q|u64|name                             -> ordered data store record
-	spaceOrdered   byte = 'o' // o|u64|name\0|scope\0|key               -> ordered value (8 bytes)
+	spaceOrdered   byte = 'o' // o|u64|name\0|scope\0|key               -> ordered value and change stamp (16 bytes)
 	spaceOrdIndex  byte = 's' // s|u64|name\0|scope\0|i64 value|key     -> nothing; sorted index
 	escapeByte     byte = 0x00
-	escapedZero    byte = 0xFF
-	terminatorByte byte = 0x00
+	escapedZero    byte = 0xFF // 0x00 0xFF stands for a 0x00 in the string
+	terminatorByte byte = 0x01 // 0x00 0x01 ends the string
 )
 
-// appendString appends s escaped (0x00 -> 0x00 0xFF) and terminated by 0x00,
-// so that encoded strings sort exactly as the raw strings do and no string's
-// encoding is a prefix of another's.
+// appendString appends s escaped (0x00 -> 0x00 0xFF) and terminated by
+// 0x00 0x01, so that encoded strings sort exactly as the raw strings do, no
+// string's encoding is a prefix of another's, and the end of a string is
+// never confused with what follows it (even a raw key starting with 0xFF).
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -32,24 +33,27 @@ func appendString(b []byte, s string) []byte {
 			b = append(b, escapedZero)
 		}
 	}
-	return append(b, terminatorByte)
+	return append(b, escapeByte, terminatorByte)
 }
 
 // readString decodes one appendString component and returns the rest.
 func readString(b []byte) (string, []byte, error) {
 	var out []byte
-	for i := 0; i < len(b); i++ {
+	for i := 0; i+1 < len(b); i++ {
 		if b[i] != escapeByte {
 			continue
 		}
-		if i+1 < len(b) && b[i+1] == escapedZero {
+		switch b[i+1] {
+		case escapedZero:
 			out = append(out, b[:i+1]...)
 			b = b[i+2:]
 			i = -1
-			continue
+		case terminatorByte:
+			out = append(out, b[:i]...)
+			return string(out), b[i+2:], nil
+		default:
+			return "", nil, errors.New("storage: bad escape in key")
 		}
-		out = append(out, b[:i]...)
-		return string(out), b[i+1:], nil
 	}
 	return "", nil, errors.New("storage: unterminated string in key")
 }
@@ -131,6 +135,15 @@ func EntryPrefix(universe int64, name, scope string, allScopes bool, keyPrefix s
 		return storePrefix(spaceEntry, universe, name)
 	}
 	return append(scopePrefix(spaceEntry, universe, name, scope), keyPrefix...)
+}
+
+// EntryScopesPrefix is the prefix of every head record of a store whose
+// scope starts with scopePrefix (AllScopes listing by "scope" prefix): the
+// encoded scope without its terminator, since an escaped string's encoding
+// starts with the encoding of each of its prefixes.
+func EntryScopesPrefix(universe int64, name, scopeStart string) []byte {
+	p := scopePrefix(spaceEntry, universe, name, scopeStart)
+	return p[:len(p)-2]
 }
 
 // StoreEntriesPrefix is the prefix of every head record of one store.
@@ -216,6 +229,28 @@ func OrderedIndexValueKey(universe int64, name, scope string, value int64) []byt
 func DecodeOrderedIndex(p, k []byte) (int64, string) {
 	rest := k[len(p):]
 	return readI64(rest[:8]), string(rest[8:])
+}
+
+// OrderedStorePrefix is the prefix of the ordered values of every scope of
+// one store.
+func OrderedStorePrefix(universe int64, name string) []byte {
+	return storePrefix(spaceOrdered, universe, name)
+}
+
+// OrderedUniversePrefix is the prefix of every ordered value of a universe.
+func OrderedUniversePrefix(universe int64) []byte {
+	return universePrefix(spaceOrdered, universe)
+}
+
+// ObjectFromOrderedKey decodes an OrderedKey.
+func ObjectFromOrderedKey(k []byte) (ObjectKey, error) {
+	return decodeObject(k, spaceOrdered)
+}
+
+// DataSpaces lists the first byte of every key space that holds user data
+// (everything but engine metadata): what a full reset drops.
+func DataSpaces() [][]byte {
+	return [][]byte{{spaceStore}, {spaceEntry}, {spaceVersion}, {spaceExpiry}, {spaceOrdStore}, {spaceOrdered}, {spaceOrdIndex}}
 }
 
 // OrderedPrefix is the prefix of the ordered values of one scope.
