@@ -32,7 +32,10 @@ func argError(op string, err error) error {
 		if te.Field == "" {
 			return dserr.New(dserr.ProtocolWrongType, op, "args", "an object")
 		}
-		return dserr.New(dserr.ProtocolWrongType, op, te.Field, jsonTypeName(te.Type.Kind().String()))
+		// Fields of embedded argument structs come as "KeyArgs.key": the
+		// client knows only the JSON name after the last dot.
+		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+		return dserr.New(dserr.ProtocolWrongType, op, field, jsonTypeName(te.Type.Kind().String()))
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		return dserr.New(dserr.ProtocolUnknownField, op, strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`))

@@ -243,7 +243,9 @@ type CommitResult struct {
 	Committed bool            `json:"committed"`
 	Value     json.RawMessage `json:"value"`
 	KeyInfo   *engine.KeyInfo `json:"keyInfo"`
-	Token     string          `json:"token,omitempty"`
+	// Token is present only when Committed is false ("" for a key that
+	// does not exist now).
+	Token *string `json:"token,omitempty"`
 }
 
 func commitUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -271,7 +273,8 @@ func commitUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawM
 	d.done(s, c, 0)
 	if conflict, ok := err.(*engine.Conflict); ok {
 		r := entryResult(conflict.Current)
-		return CommitResult{Committed: false, Value: r.Value, KeyInfo: r.KeyInfo, Token: conflict.Token}, nil
+		token := conflict.Token
+		return CommitResult{Committed: false, Value: r.Value, KeyInfo: r.KeyInfo, Token: &token}, nil
 	}
 	if err != nil {
 		return nil, withContext(err, "UpdateAsync", ref.Name)
