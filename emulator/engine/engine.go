@@ -46,6 +46,11 @@ type Options struct {
 	Clock clock.Clock
 	// Logger receives storage warnings (nil: discarded).
 	Logger *slog.Logger
+	// SweepInterval, when positive, runs the expiry sweeper (expiry.go) in
+	// the background: every interval, and whenever a virtual clock moves.
+	// Zero leaves sweeping to explicit Sweep calls; reads hide what has
+	// expired either way.
+	SweepInterval time.Duration
 }
 
 // Engine is an open emulator store. Its methods are safe for concurrent use.
@@ -62,6 +67,9 @@ type Engine struct {
 
 	storesMu sync.Mutex
 	stores   map[storage.StoreKey]storage.StoreRecord // cache of store records
+
+	ordStores ordStoreCache // cache of ordered store records (ordered.go)
+	sweeper   sweeperState  // the background sweeper (expiry.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -81,12 +89,16 @@ func Open(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{db: db, clock: o.Clock, log: log, seed: maphash.MakeSeed(), stores: map[storage.StoreKey]storage.StoreRecord{}}
+	e.startSweeper(o.SweepInterval)
 	return e, nil
 }
 
 // Close closes the store. Safe to call twice.
 func (e *Engine) Close() error {
-	e.closeOnce.Do(func() { e.closeErr = e.db.Close() })
+	e.closeOnce.Do(func() {
+		e.stopSweeper() // before the store it sweeps closes
+		e.closeErr = e.db.Close()
+	})
 	return e.closeErr
 }
 
