@@ -1,0 +1,7 @@
+package server
+
+// Limits the external tests check against.
+const (
+	MaxInFlight    = maxInFlight
+	MaxMessageSize = maxMessageSize
+)

@@ -1,0 +1,461 @@
+package server
+
+// The WebSocket door (/v1/ws), in the shape of gorilla/websocket's chat
+// example: per connection one reader goroutine and one writer goroutine, a
+// bounded send queue between them, and named timing constants. Beyond the
+// example: requests run concurrently (bounded per connection), replies may
+// leave in any order, and shutdown sends every client a close frame after
+// its last reply.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/rbxemu/rbxemu/emulator/dispatch"
+	"github.com/rbxemu/rbxemu/emulator/dserr"
+)
+
+// Timing and size limits of a WebSocket connection.
+const (
+	// writeWait is how long one frame may take to write; a client that
+	// does not read for that long is cut off.
+	writeWait = 10 * time.Second
+	// pongWait is how long the connection may stay silent (no frame, no
+	// pong) before it is considered dead.
+	pongWait = 60 * time.Second
+	// pingPeriod is how often the server pings: less than pongWait, so
+	// that a live client's pong always arrives in time.
+	pingPeriod = pongWait * 9 / 10
+	// closeWait is how long the server waits for the client's answer to its
+	// close frame before cutting the connection.
+	closeWait = time.Second
+	// maxMessageSize is the largest request frame (see MaxRequestBytes).
+	maxMessageSize = MaxRequestBytes
+	// maxDiscard is how much of an oversized frame the server reads and
+	// drops to keep the connection open and answer RequestTooLarge; a frame
+	// larger than maxMessageSize+maxDiscard gets close code 1009.
+	maxDiscard = 4 * maxMessageSize
+	// maxInFlight bounds the requests running at once on one connection;
+	// the reader stops reading while the bound is reached. It is larger
+	// than the throttle's queues together (Set, Ordered set, Get, Ordered
+	// get: 4 x 30, design decision 6), so that a connection whose queued
+	// requests wait for budget can still send the request (an "advance" of
+	// the virtual clock, say) that releases them.
+	maxInFlight = 256
+	// sendQueueSize bounds the replies and notices waiting for the writer:
+	// room for every request in flight, and some for notices.
+	sendQueueSize = maxInFlight + 64
+)
+
+// Close codes the server sends (RFC 6455 section 7.4.1).
+const (
+	closeNormal      = websocket.CloseNormalClosure   // after "bye"
+	closeGoingAway   = websocket.CloseGoingAway       // daemon shutdown
+	closeUnsupported = websocket.CloseUnsupportedData // a binary frame
+	closePolicy      = websocket.ClosePolicyViolation // wrong or missing token
+	closeTooBig      = websocket.CloseMessageTooBig   // a frame too large to answer
+)
+
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  16 << 10,
+	WriteBufferSize: 16 << 10,
+	// Origin is checked by serveWS before Upgrade, with a clearer refusal.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// wsConn is one WebSocket connection: one session once hello succeeds.
+type wsConn struct {
+	srv   *Server
+	ws    *websocket.Conn
+	log   *slog.Logger
+	send  chan []byte   // replies and notices for the writer
+	slots chan struct{} // one per request in flight
+
+	// ctx is cancelled when the connection ends (or the shutdown grace is
+	// over): a request whose client is gone stops waiting.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// Owned by the reader goroutine.
+	authed   bool
+	sess     *dispatch.Session
+	handlers sync.WaitGroup
+
+	closeOnce  sync.Once
+	closeReq   chan closeFrame
+	readerDone chan struct{}
+	writerDone chan struct{}
+	done       chan struct{} // everything of this connection has ended
+}
+
+type closeFrame struct {
+	code   int
+	reason string
+}
+
+// serveWS upgrades a request to a WebSocket connection after the Origin and
+// token checks.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if ok, why := s.originAllowed(r); !ok {
+		s.log.Warn("websocket upgrade refused", "reason", why, "remote", r.RemoteAddr)
+		http.Error(w, "rbxemu: "+why, http.StatusForbidden)
+		return
+	}
+	authed, ok := s.wsToken(r)
+	if !ok {
+		s.unauthorized(w)
+		return
+	}
+	if s.isDraining() {
+		http.Error(w, "rbxemu: the daemon is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade has answered the client
+	}
+	ctx, cancel := context.WithCancel(s.base)
+	c := &wsConn{
+		srv:        s,
+		ws:         ws,
+		log:        s.log.With("remote", r.RemoteAddr),
+		send:       make(chan []byte, sendQueueSize),
+		slots:      make(chan struct{}, maxInFlight),
+		ctx:        ctx,
+		cancel:     cancel,
+		authed:     authed,
+		closeReq:   make(chan closeFrame, 1),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		cancel()
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeGoingAway, "rbxemu is shutting down"), time.Now().Add(writeWait))
+		_ = ws.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	s.mu.Unlock()
+	c.log.Debug("websocket connected")
+	go func() {
+		defer s.wg.Done()
+		c.writeLoop()
+	}()
+	go func() {
+		defer s.wg.Done()
+		c.readLoop()
+	}()
+}
+
+func (s *Server) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
+// closeWith asks the writer to send a close frame after the replies already
+// queued, then to end the connection. Only the first call counts.
+func (c *wsConn) closeWith(code int, reason string) {
+	c.closeOnce.Do(func() { c.closeReq <- closeFrame{code, reason} })
+}
+
+// cut closes the network connection at once (the reader and writer fail).
+func (c *wsConn) cut() { _ = c.ws.Close() }
+
+// writeLoop writes queued frames and pings; it is the connection's only
+// writer of data frames.
+func (c *wsConn) writeLoop() {
+	defer close(c.writerDone)
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case b := <-c.send:
+			if err := c.write(b); err != nil {
+				c.log.Debug("websocket write failed", "err", err)
+				c.cut()
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.cut()
+				return
+			}
+		case cf := <-c.closeReq:
+			c.flush()
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(cf.code, cf.reason), time.Now().Add(writeWait))
+			t := time.NewTimer(closeWait)
+			select {
+			case <-c.readerDone: // the client answered the close frame
+			case <-t.C:
+			}
+			t.Stop()
+			c.cut()
+			return
+		case <-c.readerDone:
+			c.cut()
+			return
+		}
+	}
+}
+
+// flush writes whatever is queued now, before a close frame.
+func (c *wsConn) flush() {
+	for {
+		select {
+		case b := <-c.send:
+			if err := c.write(b); err != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (c *wsConn) write(b []byte) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// enqueue hands a frame to the writer, waiting while the queue is full; it
+// drops the frame once the writer has stopped.
+func (c *wsConn) enqueue(b []byte) {
+	select {
+	case c.send <- b:
+	case <-c.writerDone:
+	}
+}
+
+// reply encodes and queues a reply.
+func (c *wsConn) reply(r reply, op string) { c.enqueue(c.srv.encodeReply(r, op)) }
+
+// notify is the session's Notify: a notice never waits for a full queue
+// (it is dropped instead), so a gate pushing one is never blocked by a slow
+// client.
+func (c *wsConn) notify(n dispatch.Notice) {
+	b, err := encodeJSON(wireNotice{Kind: n.Kind, Data: n.Data, Now: c.srv.now()})
+	if err != nil {
+		c.log.Error("notice does not encode", "notice", n.Kind, "err", err)
+		return
+	}
+	select {
+	case c.send <- b:
+	default:
+		c.log.Debug("notice dropped: send queue full", "notice", n.Kind)
+	}
+}
+
+// readLoop reads frames until the connection ends, answering each request.
+func (c *wsConn) readLoop() {
+	defer c.teardown()
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		// Any frame shows the client alive; the deadline also restarts
+		// after a wait for a free slot, which was the server's doing.
+		_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		mt, r, err := c.ws.NextReader()
+		if err != nil {
+			c.log.Debug("websocket closed", "err", err)
+			return
+		}
+		if mt != websocket.TextMessage {
+			c.closeWith(closeUnsupported, "rbxemu reads text frames, one JSON request each")
+			c.drainUntilClosed()
+			return
+		}
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(io.LimitReader(r, maxMessageSize+1)); err != nil {
+			c.log.Debug("websocket read failed", "err", err)
+			return
+		}
+		if buf.Len() > maxMessageSize {
+			if !c.tooLarge(buf.Bytes(), r) {
+				c.drainUntilClosed()
+				return
+			}
+			continue
+		}
+		if !c.handle(buf.Bytes()) {
+			c.drainUntilClosed()
+			return
+		}
+	}
+}
+
+// tooLarge answers a frame over maxMessageSize. It reports false when the
+// connection is being closed (1009) because no id could be read or the frame
+// is too large even to skip.
+func (c *wsConn) tooLarge(prefix []byte, rest io.Reader) bool {
+	id := peekID(prefix)
+	reason := fmt.Sprintf("request larger than %d bytes", maxMessageSize)
+	if id == nil {
+		c.closeWith(closeTooBig, reason)
+		return false
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(rest, maxDiscard+1))
+	if err != nil {
+		return false
+	}
+	if n > maxDiscard {
+		c.closeWith(closeTooBig, reason)
+		return false
+	}
+	size := int64(len(prefix)) + n
+	c.reply(c.srv.errReply(id, c.sess, dserr.New(dserr.ProtocolTooLarge, size, maxMessageSize)), "")
+	return true
+}
+
+// drainUntilClosed reads and drops frames until the connection ends: after
+// a close frame, the client's answer (or the writer's cut) ends it.
+func (c *wsConn) drainUntilClosed() {
+	for {
+		if _, _, err := c.ws.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// handle runs one request frame. It reports false when the connection is
+// to be closed (the close frame is already requested).
+func (c *wsConn) handle(frame []byte) bool {
+	s := c.srv
+	req, perr := parseRequest(frame)
+	if perr != nil {
+		c.reply(s.errReply(req.ID, c.sess, perr), req.Op)
+		return true
+	}
+	if req.ID == nil {
+		c.reply(s.errReply(nil, c.sess, dserr.New(dserr.ProtocolMissingField, "request", "id")), req.Op)
+		return true
+	}
+	switch req.Op {
+	case opHello:
+		return c.hello(req)
+	case opPlayers:
+		if c.sess == nil {
+			c.reply(s.errReply(req.ID, nil, dserr.New(dserr.ProtocolNoSession)), req.Op)
+			return true
+		}
+		n, perr := parsePlayers(req.Args)
+		if perr != nil {
+			c.reply(s.errReply(req.ID, c.sess, perr), req.Op)
+			return true
+		}
+		s.disp.Players(c.sess, n)
+		c.reply(s.finish(req.ID, req.Op, c.sess, map[string]int64{"players": n}, nil), req.Op)
+		return true
+	case opPing:
+		if perr := parseNoArgs(req.Op, req.Args); perr != nil {
+			c.reply(s.errReply(req.ID, c.sess, perr), req.Op)
+			return true
+		}
+		c.reply(s.finish(req.ID, req.Op, c.sess, nil, nil), req.Op)
+		return true
+	case opBye:
+		if perr := parseNoArgs(req.Op, req.Args); perr != nil {
+			c.reply(s.errReply(req.ID, c.sess, perr), req.Op)
+			return true
+		}
+		c.reply(s.finish(req.ID, req.Op, c.sess, nil, nil), req.Op)
+		c.closeWith(closeNormal, "bye")
+		return false
+	case dispatch.OpMonitorSubscribe, dispatch.OpMonitorUnsubscribe:
+		return c.monitorOp(req) // admin.go: the notices go to this connection
+	}
+	if !s.knownOps[req.Op] {
+		c.reply(s.errReply(req.ID, c.sess, dserr.New(dserr.ProtocolUnknownOp, req.Op)), req.Op)
+		return true
+	}
+	if c.sess == nil {
+		c.reply(s.errReply(req.ID, nil, dserr.New(dserr.ProtocolNoSession)), req.Op)
+		return true
+	}
+	if !s.begin() {
+		c.reply(s.errReply(req.ID, c.sess, dserr.New(dserr.ProtocolShuttingDown)), req.Op)
+		return true
+	}
+	// Wait for a free slot: the reader reads nothing more meanwhile, which
+	// slows a client that sends faster than its requests complete.
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.ctx.Done():
+		s.end()
+		return false
+	}
+	sess := c.sess
+	c.handlers.Add(1)
+	go func() {
+		defer c.handlers.Done()
+		res, err := s.runOp(c.ctx, sess, req)
+		c.reply(s.finish(req.ID, req.Op, sess, res, err), req.Op)
+		// The reply is queued before the request stops counting as in
+		// flight: shutdown sends its close frame only after it.
+		s.end()
+		<-c.slots
+	}()
+	return true
+}
+
+// hello opens the connection's session.
+func (c *wsConn) hello(req request) bool {
+	s := c.srv
+	if c.sess != nil {
+		c.reply(s.errReply(req.ID, c.sess, dserr.New(dserr.ProtocolBadArgument, opHello, "this connection already has a session ("+c.sess.ID+"); open another connection for another game server")), req.Op)
+		return true
+	}
+	p, perr := parseHello(req.Args)
+	if perr != nil {
+		c.reply(s.errReply(req.ID, nil, perr), req.Op)
+		return true
+	}
+	if s.opts.Token != "" && ((!c.authed && !p.HasToken) || (p.HasToken && !tokenMatches(p.Token, s.opts.Token))) {
+		c.log.Warn("websocket hello refused: missing or wrong token")
+		c.reply(s.errReply(req.ID, nil, dserr.New(dserr.ProtocolUnauthorized)), req.Op)
+		c.closeWith(closePolicy, "unauthorized: missing or wrong token")
+		return false
+	}
+	if s.isDraining() {
+		c.reply(s.errReply(req.ID, nil, dserr.New(dserr.ProtocolShuttingDown)), req.Op)
+		return true
+	}
+	sess := s.newSession(p, "websocket")
+	sess.Notify = c.notify
+	c.sess = sess
+	s.disp.Opened(sess)
+	c.log.Debug("session opened", "session", sess.ID, "job", sess.JobID, "client", sess.ClientKind)
+	c.reply(s.finish(req.ID, req.Op, sess, s.helloResult(sess), nil), req.Op)
+	return true
+}
+
+// teardown runs when the reader stops: it ends the requests of the
+// connection, the writer and the session, in that order.
+func (c *wsConn) teardown() {
+	close(c.readerDone)
+	c.cancel()
+	c.handlers.Wait()
+	<-c.writerDone
+	c.cut()
+	if c.sess != nil {
+		c.srv.disp.Closed(c.sess)
+		c.log.Debug("session closed", "session", c.sess.ID)
+	}
+	c.srv.mu.Lock()
+	delete(c.srv.conns, c)
+	c.srv.mu.Unlock()
+	close(c.done)
+}
