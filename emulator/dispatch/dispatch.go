@@ -15,8 +15,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/rbxemu/rbxemu/emulator/clock"
 	"github.com/rbxemu/rbxemu/emulator/dserr"
 	"github.com/rbxemu/rbxemu/emulator/engine"
+	"github.com/rbxemu/rbxemu/emulator/faults"
 )
 
 // Session is one game server (one connection, or one HTTP hello): the unit
@@ -139,6 +141,14 @@ type Dispatcher struct {
 	Engine *engine.Engine
 	// Gate is consulted before every budgeted call; nil lets all through.
 	Gate Gate
+	// Clock is the daemon's clock, read and moved by the _emulator.clock ops
+	// (nil: the engine's).
+	Clock clock.Clock
+	// Faults, when set, may fail, delay or drop the reply of any DataStore
+	// call (cmd_harness.go); Observer, when set, sees every call after it
+	// ran and every session open and close (the monitor).
+	Faults   *faults.Set
+	Observer Observer
 }
 
 // Handle runs op with args for session s. Errors are *dserr.Error values
@@ -152,6 +162,9 @@ func (d *Dispatcher) Handle(ctx context.Context, s *Session, op string, args jso
 	}
 	if len(args) == 0 {
 		args = json.RawMessage("{}")
+	}
+	if d.Faults != nil || d.Observer != nil {
+		return d.harnessed(ctx, o, s, op, args)
 	}
 	return o.Handle(ctx, d, s, args)
 }
@@ -170,6 +183,7 @@ func (d *Dispatcher) Opened(s *Session) {
 	if o, ok := d.Gate.(SessionObserver); ok {
 		o.SessionOpened(s)
 	}
+	d.observeOpened(s)
 }
 
 // Closed: see Opened.
@@ -177,6 +191,7 @@ func (d *Dispatcher) Closed(s *Session) {
 	if o, ok := d.Gate.(SessionObserver); ok {
 		o.SessionClosed(s)
 	}
+	d.observeClosed(s)
 }
 
 // Players sets the session's player count and tells the gate.
@@ -189,6 +204,7 @@ func (d *Dispatcher) Players(s *Session, n int64) {
 
 // admit passes a call through the gate, if any.
 func (d *Dispatcher) admit(ctx context.Context, s *Session, c *Call) error {
+	defer traceAdmit(ctx, c)() // the monitor's view of the call
 	if d.Gate == nil {
 		return nil
 	}
