@@ -106,7 +106,13 @@ func (e *Engine) readHead(txn *badger.Txn, o storage.ObjectKey) (*storage.Record
 // (kept 30 days from now); otherwise it is overwritten. Caller holds the key
 // lock.
 func (e *Engine) writeHead(txn *badger.Txn, o storage.ObjectKey, prev, next *storage.Record) error {
-	if prev != nil && hour(prev.UpdatedTime) != hour(next.UpdatedTime) {
+	// Open Cloud state (datastore_state.go): a deleted data store refuses
+	// the write; a snapshot since prev was written seals prev whatever the hour.
+	snapshot, err := e.beforeWrite(txn, o, prev)
+	if err != nil {
+		return err
+	}
+	if prev != nil && (snapshot || hour(prev.UpdatedTime) != hour(next.UpdatedTime)) {
 		sealed := *prev
 		sealed.SupersededTime = next.UpdatedTime
 		vk := storage.VersionKey(o, prev.Version)

@@ -1,0 +1,2 @@
+local DataStoreService = game:GetService("DataStoreService")
+local myDataStore = DataStoreService:GetDataStore("MyDataStore")

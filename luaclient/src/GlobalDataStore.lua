@@ -1,0 +1,338 @@
+-- GlobalDataStore: the methods DataStore and OrderedDataStore share
+-- (reference §4.2): GetAsync, SetAsync, UpdateAsync, IncrementAsync,
+-- RemoveAsync, BatchGetAsync and the deprecated OnUpdate, with Roblox's
+-- argument order, defaults and return values.
+--
+-- The GetAsync cache lives here, one per store object, as in the engine
+-- (design decision 9): a value read or written is served for 4 seconds
+-- without a request and without budget; local writes refresh it;
+-- DataStoreGetOptions.UseCache = false bypasses it. Its age is measured on
+-- the daemon's clock (the `now` of the reply that filled it), so a test that
+-- moves a virtual clock ages the cache too.
+--
+-- UpdateAsync runs the transform here (design decision 5): ReadForUpdate,
+-- transform, CommitUpdate; on a conflict the transform runs again with the
+-- fresh value. The transform may not yield: it runs in a coroutine of its
+-- own and a yield raises "attempt to yield across metamethod/C-call
+-- boundary", the engine's text for a callback that yields.
+
+local Errors = require(script.Parent:WaitForChild("Errors"))
+local Json = require(script.Parent:WaitForChild("Json"))
+local Options = require(script.Parent:WaitForChild("Options"))
+local Info = require(script.Parent:WaitForChild("Info"))
+local Env = require(script.Parent:WaitForChild("Env"))
+
+local GlobalDataStore = {}
+GlobalDataStore.__index = GlobalDataStore
+
+-- CACHE_MS is how long a GetAsync result is served from the cache.
+GlobalDataStore.CACHE_MS = 4000
+
+-- init fills a store object; class is DataStore or OrderedDataStore.
+function GlobalDataStore.init(self, service, name, scope, allScopes, ordered)
+	self._isStore = true
+	self._service = service
+	self._session = service._session
+	self._name = name
+	self._scope = scope
+	self._allScopes = allScopes
+	self._ordered = ordered
+	self._cache = {}
+	self.Name = name
+	return self
+end
+
+-- checkSelf catches store.Method(...) written with a dot.
+local function checkSelf(self, method)
+	if type(self) ~= "table" or rawget(self, "_isStore") ~= true then
+		Errors.raise(Errors.DOT_CALL, method)
+	end
+end
+GlobalDataStore.checkSelf = checkSelf
+
+-- keyArg reads a key argument: numbers are accepted and turned into their
+-- decimal spelling, as the engine casts them.
+local function keyArg(key, index, method)
+	if key == nil then
+		Errors.raise(Errors.ARGUMENT_MISSING, index)
+	end
+	local t = type(key)
+	if t == "number" then
+		return Json.formatNumber(key) or tostring(key)
+	elseif t ~= "string" then
+		Errors.raise(Errors.BAD_ARGUMENT, index, method, "string", Env.typeof(key))
+	end
+	return key
+end
+GlobalDataStore.keyArg = keyArg
+
+-- numberArg reads an optional number argument (numeric strings are cast).
+local function numberArg(v, index, method)
+	if v == nil then
+		return nil
+	end
+	if type(v) == "string" and tonumber(v) ~= nil then
+		return tonumber(v)
+	end
+	if type(v) ~= "number" then
+		Errors.raise(Errors.BAD_ARGUMENT, index, method, "number", Env.typeof(v))
+	end
+	return v
+end
+GlobalDataStore.numberArg = numberArg
+
+-- stringArg reads an optional string argument (numbers are cast).
+local function stringArg(v, index, method)
+	if v == nil then
+		return nil
+	end
+	if type(v) == "number" then
+		return Json.formatNumber(v) or tostring(v)
+	end
+	if type(v) ~= "string" then
+		Errors.raise(Errors.BAD_ARGUMENT, index, method, "string", Env.typeof(v))
+	end
+	return v
+end
+GlobalDataStore.stringArg = stringArg
+
+-- args builds a request's arguments: the store fields plus extra.
+function GlobalDataStore:_args(extra)
+	local a = { store = self._name, scope = self._scope }
+	if self._allScopes then
+		a.allScopes = true
+	end
+	if self._ordered then
+		a.ordered = true
+	end
+	for k, v in pairs(extra or {}) do
+		a[k] = v
+	end
+	return a
+end
+
+function GlobalDataStore:_call(op, extra)
+	return self._session:call(op, self:_args(extra))
+end
+
+-- info turns a protocol keyInfo into a DataStoreKeyInfo (nil on ordered
+-- stores, which have none).
+function GlobalDataStore:_info(raw)
+	if self._ordered then
+		return nil
+	end
+	return Info.keyInfo(raw)
+end
+
+function GlobalDataStore:_remember(key, value, rawInfo)
+	local at = self._session.now
+	if at == nil then
+		return
+	end
+	self._cache[key] = { value = Info.deepCopy(value), info = rawInfo, at = at }
+end
+
+function GlobalDataStore:_cached(key)
+	local entry = self._cache[key]
+	if entry == nil then
+		return nil
+	end
+	local now = self._session:daemonNow()
+	if now == nil or now - entry.at >= GlobalDataStore.CACHE_MS then
+		self._cache[key] = nil
+		return nil
+	end
+	return entry
+end
+
+-- changed tells OnUpdate listeners of this store (on this client) about a
+-- local write.
+function GlobalDataStore:_changed(key, value, rawInfo)
+	self._service:_fireUpdate(self, key, value, rawInfo)
+end
+
+-- encodeUserIds reads the userIds argument (an array of numbers).
+local function encodeUserIds(userIds, index, method)
+	if type(userIds) ~= "table" then
+		Errors.raise(Errors.BAD_ARGUMENT, index, method, "Array", Env.typeof(userIds))
+	end
+	return Json.encodeUserIds(userIds)
+end
+
+-- writeExtras adds userIds and metadata to a write's arguments. Ordered
+-- stores take neither: they are sent only when given (non-empty userIds, any
+-- options), so that the daemon answers with Roblox's 517.
+function GlobalDataStore:_writeExtras(args, userIds, metadata, index, method)
+	if userIds ~= nil then
+		if not (self._ordered and type(userIds) == "table" and next(userIds) == nil) then
+			args.userIds = Json.raw(encodeUserIds(userIds, index, method))
+		end
+	end
+	if metadata ~= nil then
+		args.metadata = Json.raw(Json.encodeObject(metadata))
+	end
+end
+
+function GlobalDataStore:GetAsync(key, options)
+	checkSelf(self, "GetAsync")
+	key = keyArg(key, 1, "GetAsync")
+	local useCache = Options.useCache(options, 2, "GetAsync")
+	if useCache then
+		local hit = self:_cached(key)
+		if hit ~= nil then
+			return Info.deepCopy(hit.value), self:_info(hit.info)
+		end
+	end
+	local result = self:_call("GetAsync", { key = key })
+	self:_remember(key, result.value, result.keyInfo)
+	return result.value, self:_info(result.keyInfo)
+end
+
+function GlobalDataStore:SetAsync(key, value, userIds, options)
+	checkSelf(self, "SetAsync")
+	key = keyArg(key, 1, "SetAsync")
+	if value == nil then
+		Errors.raise(Errors.ARGUMENT_MISSING, 2)
+	end
+	local encoded = Json.encodeValue(value)
+	local metadata = Options.metadata(options, "DataStoreSetOptions", 4, "SetAsync")
+	local args = { key = key, value = Json.raw(encoded) }
+	self:_writeExtras(args, userIds, metadata, 3, "SetAsync")
+	local result = self:_call("SetAsync", args)
+	local stored = Json.decode(encoded)
+	self:_remember(key, stored, result.keyInfo)
+	self:_changed(key, stored, result.keyInfo)
+	return result.version
+end
+
+-- runTransform calls transform(value, keyInfo) where it cannot yield and
+-- returns its first three results.
+local function runTransform(transform, value, keyInfo)
+	local co = coroutine.create(transform)
+	local results = { coroutine.resume(co, value, keyInfo) }
+	if not results[1] then
+		error(results[2], 0)
+	end
+	if coroutine.status(co) ~= "dead" then
+		if coroutine.close ~= nil then
+			pcall(coroutine.close, co)
+		end
+		Errors.raise(Errors.TRANSFORM_YIELDED)
+	end
+	return results[2], results[3], results[4]
+end
+
+function GlobalDataStore:UpdateAsync(key, transform)
+	checkSelf(self, "UpdateAsync")
+	key = keyArg(key, 1, "UpdateAsync")
+	if transform == nil then
+		Errors.raise(Errors.ARGUMENT_MISSING, 2)
+	end
+	if type(transform) ~= "function" then
+		Errors.raise(Errors.BAD_ARGUMENT, 2, "UpdateAsync", "function", Env.typeof(transform))
+	end
+	local read = self:_call("ReadForUpdate", { key = key })
+	local value, rawInfo, token = read.value, read.keyInfo, read.token
+	while true do
+		local newValue, userIds, metadata = runTransform(transform, value, self:_info(rawInfo))
+		if newValue == nil then
+			return nil
+		end
+		local encoded = Json.encodeValue(newValue)
+		local args = { key = key, token = token or "", value = Json.raw(encoded) }
+		self:_writeExtras(args, userIds, metadata, 2, "UpdateAsync transform")
+		local result = self:_call("CommitUpdate", args)
+		if result.committed then
+			local stored = result.value
+			if stored == nil then
+				stored = Json.decode(encoded)
+			end
+			self:_remember(key, stored, result.keyInfo)
+			self:_changed(key, stored, result.keyInfo)
+			return stored, self:_info(result.keyInfo)
+		end
+		value, rawInfo, token = result.value, result.keyInfo, result.token
+	end
+end
+
+function GlobalDataStore:IncrementAsync(key, delta, userIds, options)
+	checkSelf(self, "IncrementAsync")
+	key = keyArg(key, 1, "IncrementAsync")
+	delta = numberArg(delta, 2, "IncrementAsync")
+	if delta == nil then
+		delta = 1
+	end
+	local metadata = Options.metadata(options, "DataStoreIncrementOptions", 4, "IncrementAsync")
+	local args = { key = key, delta = delta }
+	self:_writeExtras(args, userIds, metadata, 3, "IncrementAsync")
+	local result = self:_call("IncrementAsync", args)
+	self:_remember(key, result.value, result.keyInfo)
+	self:_changed(key, result.value, result.keyInfo)
+	return result.value, self:_info(result.keyInfo)
+end
+
+function GlobalDataStore:RemoveAsync(key)
+	checkSelf(self, "RemoveAsync")
+	key = keyArg(key, 1, "RemoveAsync")
+	local result = self:_call("RemoveAsync", { key = key })
+	self:_remember(key, nil, nil)
+	self:_changed(key, nil, nil)
+	return result.value, self:_info(result.keyInfo)
+end
+
+-- BatchGetAsync is OrderedDataStore's; on a DataStore the daemon answers
+-- with the error the engine raises.
+function GlobalDataStore:BatchGetAsync(keys, options)
+	checkSelf(self, "BatchGetAsync")
+	if keys == nil then
+		Errors.raise(Errors.ARGUMENT_MISSING, 1)
+	end
+	if type(keys) ~= "table" then
+		Errors.raise(Errors.BAD_ARGUMENT, 1, "BatchGetAsync", "Array", Env.typeof(keys))
+	end
+	local list = {}
+	for i, k in ipairs(keys) do
+		list[i] = keyArg(k, 1, "BatchGetAsync")
+	end
+	local result = self:_call("BatchGetAsync", { keys = Json.raw(Json.encodeValue(list)) })
+	local out = {}
+	for k, entry in pairs(result.values or {}) do
+		out[k] = { value = entry.value }
+	end
+	return out
+end
+
+-- OnUpdate (deprecated) calls callback(value, keyInfo) whenever a write made
+-- through this client (any store object of the same name and scope) changes
+-- key, as the engine does at once for same-server writes. Writes by other
+-- clients are not delivered: the engine only polls for those once a minute
+-- and the shim does not poll at all. Returns a connection with Disconnect.
+function GlobalDataStore:OnUpdate(key, callback)
+	checkSelf(self, "OnUpdate")
+	key = keyArg(key, 1, "OnUpdate")
+	if callback == nil then
+		Errors.raise(Errors.ARGUMENT_MISSING, 2)
+	end
+	if type(callback) ~= "function" then
+		Errors.raise(Errors.BAD_ARGUMENT, 2, "OnUpdate", "function", Env.typeof(callback))
+	end
+	return self._service:_listenUpdate(self, key, callback)
+end
+
+-- GetRequestBudgetForRequestType belongs to DataStoreService; stores answer
+-- it too so that game code that calls it on a store (a common slip, made by
+-- the project's own seed guide) runs on the shim.
+function GlobalDataStore:GetRequestBudgetForRequestType(requestType)
+	checkSelf(self, "GetRequestBudgetForRequestType")
+	return self._service:GetRequestBudgetForRequestType(requestType)
+end
+
+function GlobalDataStore:IsA(className)
+	return className == self.ClassName or className == "GlobalDataStore" or className == "Instance"
+end
+
+function GlobalDataStore:GetFullName()
+	return self.Name
+end
+
+return GlobalDataStore

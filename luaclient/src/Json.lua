@@ -1,0 +1,554 @@
+-- Json: the shim's JSON, written in plain Lua so that it behaves the same in
+-- Studio, in Lune and in the Go harness.
+--
+-- encodeValue serialises a value the way the engine does before a DataStore
+-- write, and fails the way the engine fails:
+--   * a table with a first element (#t > 0 in Luau) is an array; its keys
+--     must then be exactly 1..n, so mixed tables and sparse arrays are
+--     refused;
+--   * a table without one (#t == 0) is an object; number keys become strings
+--     ({[5] = "x"} is stored as {"5": "x"}); other key types are refused;
+--     (the test is t[1] ~= nil rather than #t, whose border is not defined
+--     for sparse tables and differs between Lua runtimes);
+--   * the empty table is "[]";
+--   * strings must be valid UTF-8;
+--   * functions, threads, Instances, userdata and Roblox data types (Vector3,
+--     CFrame, ...) are refused, as are NaN and the infinities (JSON has no
+--     spelling for them, and Roblox says not to store them);
+--   * buffers are stored as {"m":null,"t":"buffer","base64":...} and read back
+--     as buffers where the runtime has them.
+-- A refusal raises "104: Cannot store <type> in data store. ...", where <type>
+-- is the kind of the value passed in: a bad value nested in a table names the
+-- table (Array or Dictionary), not itself.
+--
+-- encode serialises the shim's own protocol frames (string keys, no checks);
+-- Json.raw(text) embeds text that encodeValue already produced. decode reads
+-- any JSON text; null becomes nil.
+
+local Errors = require(script.Parent:WaitForChild("Errors"))
+
+local Json = {}
+
+local typeofFn = typeof or type
+
+local RawMeta = {}
+
+-- raw wraps JSON text so that encode copies it verbatim.
+function Json.raw(text)
+	return setmetatable({ text = text }, RawMeta)
+end
+
+local escapes = {
+	["\""] = "\\\"",
+	["\\"] = "\\\\",
+	["\b"] = "\\b",
+	["\f"] = "\\f",
+	["\n"] = "\\n",
+	["\r"] = "\\r",
+	["\t"] = "\\t",
+}
+
+local function escapeChar(c)
+	local e = escapes[c]
+	if e then
+		return e
+	end
+	return string.format("\\u%04x", string.byte(c))
+end
+
+local function quote(s)
+	return "\"" .. string.gsub(s, "[%c\"\\]", escapeChar) .. "\""
+end
+
+-- validUtf8 reports whether s is well-formed UTF-8 (no overlong forms, no
+-- surrogates, nothing above U+10FFFF).
+local function validUtf8(s)
+	if not string.find(s, "[\128-\255]") then
+		return true
+	end
+	local i, n = 1, #s
+	while i <= n do
+		local c = string.byte(s, i)
+		if c < 0x80 then
+			i = i + 1
+		else
+			local len, min
+			if c >= 0xC2 and c <= 0xDF then
+				len, min = 2, 0x80
+			elseif c >= 0xE0 and c <= 0xEF then
+				len, min = 3, 0x800
+			elseif c >= 0xF0 and c <= 0xF4 then
+				len, min = 4, 0x10000
+			else
+				return false
+			end
+			if i + len - 1 > n then
+				return false
+			end
+			local cp = c % (2 ^ (7 - len))
+			for k = 1, len - 1 do
+				local b = string.byte(s, i + k)
+				if b < 0x80 or b > 0xBF then
+					return false
+				end
+				cp = cp * 64 + (b - 0x80)
+			end
+			if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then
+				return false
+			end
+			i = i + len
+		end
+	end
+	return true
+end
+Json.validUtf8 = validUtf8
+
+-- formatNumber spells a finite number as the shortest JSON number that reads
+-- back as the same double; nil for NaN and the infinities.
+local function formatNumber(n)
+	if n - n ~= 0 then
+		return nil -- NaN or an infinity
+	end
+	if n == math.floor(n) and n > -1e15 and n < 1e15 then
+		return string.format("%.0f", n)
+	end
+	local s
+	for digits = 14, 17 do
+		s = string.format("%." .. digits .. "g", n)
+		if tonumber(s) == n then
+			return s
+		end
+	end
+	return s
+end
+Json.formatNumber = formatNumber
+
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+local function base64Encode(s)
+	local out = {}
+	for i = 1, #s, 3 do
+		local a, b, c = string.byte(s, i, i + 2)
+		local n = a * 65536 + (b or 0) * 256 + (c or 0)
+		local c1 = math.floor(n / 262144) % 64
+		local c2 = math.floor(n / 4096) % 64
+		local c3 = math.floor(n / 64) % 64
+		local c4 = n % 64
+		out[#out + 1] = string.sub(B64, c1 + 1, c1 + 1) .. string.sub(B64, c2 + 1, c2 + 1)
+			.. (b and string.sub(B64, c3 + 1, c3 + 1) or "=")
+			.. (c and string.sub(B64, c4 + 1, c4 + 1) or "=")
+	end
+	return table.concat(out)
+end
+
+local function base64Decode(s)
+	local map = {}
+	for i = 1, 64 do
+		map[string.sub(B64, i, i)] = i - 1
+	end
+	s = string.gsub(s, "[^%w%+/]", "")
+	local out = {}
+	for i = 1, #s, 4 do
+		local n, count = 0, 0
+		for k = 0, 3 do
+			local v = map[string.sub(s, i + k, i + k)]
+			n = n * 64 + (v or 0)
+			if v then
+				count = count + 1
+			end
+		end
+		local a = math.floor(n / 65536) % 256
+		local b = math.floor(n / 256) % 256
+		local c = n % 256
+		if count >= 2 then
+			out[#out + 1] = string.char(a)
+		end
+		if count >= 3 then
+			out[#out + 1] = string.char(b)
+		end
+		if count >= 4 then
+			out[#out + 1] = string.char(c)
+		end
+	end
+	return table.concat(out)
+end
+
+-- kindOf names a value as the engine's 104 error names it.
+local function kindOf(v)
+	local t = typeofFn(v)
+	if t == "table" then
+		if rawget(v, 1) ~= nil then
+			return "Array"
+		end
+		return "Dictionary"
+	elseif t == "number" then
+		return "double"
+	elseif t == "CFrame" then
+		return "CoordinateFrame"
+	elseif t == "vector" then
+		return "Vector3"
+	end
+	return t
+end
+Json.kindOf = kindOf
+
+-- Failure is thrown inside the encoder and caught by encodeValue.
+local Failure = {}
+
+local function encodeStored(v, out, seen)
+	local t = typeofFn(v)
+	if t == "string" then
+		if not validUtf8(v) then
+			error(Failure, 0)
+		end
+		out[#out + 1] = quote(v)
+	elseif t == "number" then
+		local s = formatNumber(v)
+		if not s then
+			error(Failure, 0)
+		end
+		out[#out + 1] = s
+	elseif t == "boolean" then
+		out[#out + 1] = v and "true" or "false"
+	elseif t == "nil" then
+		out[#out + 1] = "null"
+	elseif t == "buffer" and buffer then
+		out[#out + 1] = "{\"m\":null,\"t\":\"buffer\",\"base64\":\"" .. base64Encode(buffer.tostring(v)) .. "\"}"
+	elseif t == "table" then
+		if seen[v] then
+			error(Failure, 0)
+		end
+		seen[v] = true
+		if rawget(v, 1) ~= nil then
+			local n, count = 0, 0
+			for k in next, v do
+				if type(k) ~= "number" or k < 1 or k ~= math.floor(k) then
+					error(Failure, 0)
+				end
+				count = count + 1
+				if k > n then
+					n = k
+				end
+			end
+			if count ~= n then
+				error(Failure, 0)
+			end
+			out[#out + 1] = "["
+			for i = 1, n do
+				if i > 1 then
+					out[#out + 1] = ","
+				end
+				encodeStored(v[i], out, seen)
+			end
+			out[#out + 1] = "]"
+		else
+			local keys = {}
+			for k in next, v do
+				local kt = type(k)
+				if kt == "string" then
+					if not validUtf8(k) then
+						error(Failure, 0)
+					end
+					keys[#keys + 1] = k
+				elseif kt == "number" then
+					if not formatNumber(k) then
+						error(Failure, 0)
+					end
+					keys[#keys + 1] = k
+				else
+					error(Failure, 0)
+				end
+			end
+			if #keys == 0 then
+				out[#out + 1] = "[]"
+			else
+				out[#out + 1] = "{"
+				for i, k in ipairs(keys) do
+					if i > 1 then
+						out[#out + 1] = ","
+					end
+					local name = k
+					if type(k) == "number" then
+						name = formatNumber(k)
+					end
+					out[#out + 1] = quote(name)
+					out[#out + 1] = ":"
+					encodeStored(v[k], out, seen)
+				end
+				out[#out + 1] = "}"
+			end
+		end
+		seen[v] = nil
+	else
+		error(Failure, 0)
+	end
+end
+
+-- encode runs encodeStored; failureText (a function of the value) is raised
+-- when the value does not serialise.
+local function encodeWith(v, failureText)
+	local out = {}
+	local ok, err = pcall(encodeStored, v, out, {})
+	if not ok then
+		if err == Failure then
+			Errors.raise(failureText(v))
+		end
+		error(err, 0)
+	end
+	return table.concat(out)
+end
+
+-- encodeValue returns the compact JSON of a value to store, or raises the
+-- engine's 104 error naming the value's kind.
+function Json.encodeValue(v)
+	return encodeWith(v, function(value)
+		return string.format(Errors.CANT_STORE, kindOf(value))
+	end)
+end
+
+-- encodeUserIds is encodeValue for user ids: what does not serialise is
+-- 513, as the daemon answers for ids that are not integers.
+function Json.encodeUserIds(v)
+	return encodeWith(v, function()
+		return Errors.USER_ID_FORMAT
+	end)
+end
+
+-- encodeObject is encodeValue for metadata, which must be a JSON object: the
+-- empty table is "{}", and what does not serialise is 513.
+function Json.encodeObject(v)
+	if type(v) == "table" and next(v) == nil then
+		return "{}"
+	end
+	return encodeWith(v, function()
+		return Errors.METADATA_FORMAT
+	end)
+end
+
+local function encodeFrame(v, out)
+	local t = type(v)
+	if t == "string" then
+		out[#out + 1] = quote(v)
+	elseif t == "number" then
+		out[#out + 1] = formatNumber(v) or "null"
+	elseif t == "boolean" then
+		out[#out + 1] = v and "true" or "false"
+	elseif t == "table" then
+		if getmetatable(v) == RawMeta then
+			out[#out + 1] = v.text
+			return
+		end
+		local n = #v
+		if n > 0 then
+			out[#out + 1] = "["
+			for i = 1, n do
+				if i > 1 then
+					out[#out + 1] = ","
+				end
+				encodeFrame(v[i], out)
+			end
+			out[#out + 1] = "]"
+		else
+			out[#out + 1] = "{"
+			local first = true
+			for k, item in pairs(v) do
+				if not first then
+					out[#out + 1] = ","
+				end
+				first = false
+				out[#out + 1] = quote(tostring(k))
+				out[#out + 1] = ":"
+				encodeFrame(item, out)
+			end
+			out[#out + 1] = "}"
+		end
+	else
+		out[#out + 1] = "null"
+	end
+end
+
+-- encode serialises a protocol frame built by the shim.
+function Json.encode(v)
+	local out = {}
+	encodeFrame(v, out)
+	return table.concat(out)
+end
+
+local function utf8Char(cp)
+	if cp < 0x80 then
+		return string.char(cp)
+	elseif cp < 0x800 then
+		return string.char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64)
+	elseif cp < 0x10000 then
+		return string.char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+	end
+	return string.char(0xF0 + math.floor(cp / 262144), 0x80 + math.floor(cp / 4096) % 64,
+		0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
+end
+
+local unescapes = {
+	["\""] = "\"",
+	["\\"] = "\\",
+	["/"] = "/",
+	b = "\b",
+	f = "\f",
+	n = "\n",
+	r = "\r",
+	t = "\t",
+}
+
+local function decodeError(s, i, what)
+	error("rbxemu: bad JSON from the emulator at byte " .. i .. " (" .. string.format("%q", string.sub(s, i, i + 15))
+		.. "): " .. what, 0)
+end
+
+local parseValue
+
+local function skipSpace(s, i)
+	local _, e = string.find(s, "^[ \n\r\t]*", i)
+	return e + 1
+end
+
+local function parseString(s, i)
+	-- s[i] is the opening quote
+	local parts = {}
+	local j = i + 1
+	while true do
+		local a = string.find(s, "[\"\\]", j)
+		if not a then
+			decodeError(s, i, "unterminated string")
+		end
+		parts[#parts + 1] = string.sub(s, j, a - 1)
+		if string.sub(s, a, a) == "\"" then
+			return table.concat(parts), a + 1
+		end
+		local c = string.sub(s, a + 1, a + 1)
+		if c == "u" then
+			local cp = tonumber(string.sub(s, a + 2, a + 5), 16)
+			if not cp then
+				decodeError(s, a, "bad \\u escape")
+			end
+			j = a + 6
+			if cp >= 0xD800 and cp <= 0xDBFF and string.sub(s, j, j + 1) == "\\u" then
+				local lo = tonumber(string.sub(s, j + 2, j + 5), 16)
+				if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+					cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
+					j = j + 6
+				end
+			end
+			parts[#parts + 1] = utf8Char(cp)
+		else
+			local u = unescapes[c]
+			if not u then
+				decodeError(s, a, "bad escape")
+			end
+			parts[#parts + 1] = u
+			j = a + 2
+		end
+	end
+end
+
+local function asBuffer(obj)
+	if buffer and obj.t == "buffer" and type(obj.base64) == "string" then
+		local count = 0
+		for _ in pairs(obj) do
+			count = count + 1
+		end
+		if count == 2 then
+			return buffer.fromstring(base64Decode(obj.base64))
+		end
+	end
+	return obj
+end
+
+parseValue = function(s, i)
+	i = skipSpace(s, i)
+	local c = string.sub(s, i, i)
+	if c == "{" then
+		local obj = {}
+		i = skipSpace(s, i + 1)
+		if string.sub(s, i, i) == "}" then
+			return obj, i + 1
+		end
+		while true do
+			i = skipSpace(s, i)
+			if string.sub(s, i, i) ~= "\"" then
+				decodeError(s, i, "expected a key")
+			end
+			local key
+			key, i = parseString(s, i)
+			i = skipSpace(s, i)
+			if string.sub(s, i, i) ~= ":" then
+				decodeError(s, i, "expected ':'")
+			end
+			local value
+			value, i = parseValue(s, i + 1)
+			obj[key] = value
+			i = skipSpace(s, i)
+			local d = string.sub(s, i, i)
+			if d == "}" then
+				return asBuffer(obj), i + 1
+			elseif d ~= "," then
+				decodeError(s, i, "expected ',' or '}'")
+			end
+			i = i + 1
+		end
+	elseif c == "[" then
+		local arr = {}
+		local n = 0
+		i = skipSpace(s, i + 1)
+		if string.sub(s, i, i) == "]" then
+			return arr, i + 1
+		end
+		while true do
+			local value
+			value, i = parseValue(s, i)
+			n = n + 1
+			arr[n] = value
+			i = skipSpace(s, i)
+			local d = string.sub(s, i, i)
+			if d == "]" then
+				return arr, i + 1
+			elseif d ~= "," then
+				decodeError(s, i, "expected ',' or ']'")
+			end
+			i = i + 1
+		end
+	elseif c == "\"" then
+		return parseString(s, i)
+	elseif string.sub(s, i, i + 3) == "true" then
+		return true, i + 4
+	elseif string.sub(s, i, i + 4) == "false" then
+		return false, i + 5
+	elseif string.sub(s, i, i + 3) == "null" then
+		return nil, i + 4
+	end
+	local a, b = string.find(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+	if not a then
+		decodeError(s, i, "unexpected character")
+	end
+	local text = string.sub(s, a, b)
+	local n = tonumber(text)
+	if not n and not string.find(text, ".", 1, true) then
+		-- Some Lua runtimes (gopher-lua) read "1e3" and integers beyond int64
+		-- only with a fraction part.
+		local mantissa, exponent = string.match(text, "^([^eE]*)(.*)$")
+		n = tonumber(mantissa .. ".0" .. exponent)
+	end
+	if not n then
+		decodeError(s, i, "bad number")
+	end
+	return n, b + 1
+end
+
+-- decode reads one JSON text.
+function Json.decode(s)
+	local value, i = parseValue(s, 1)
+	i = skipSpace(s, i)
+	if i <= #s then
+		decodeError(s, i, "trailing characters")
+	end
+	return value
+end
+
+return Json
