@@ -78,37 +78,48 @@ type Module struct {
 }
 
 // Tree builds the Instance tree of src/ by Rojo's conventions: init.lua makes
-// a folder a ModuleScript, X.lua is a ModuleScript named X (X.server.lua a
-// Script, X.client.lua a LocalScript), other folders are Folders. The root
-// is named ProjectName.
-func Tree() (*Module, error) { return buildTree("src", ProjectName) }
+// a folder a ModuleScript (init.server.lua a Script, init.client.lua a
+// LocalScript), X.lua is a ModuleScript named X (X.server.lua a Script,
+// X.client.lua a LocalScript), other folders are Folders. The root is named
+// ProjectName.
+func Tree() (*Module, error) { return buildTree(files, "src", ProjectName) }
 
-func buildTree(dir, name string) (*Module, error) {
-	entries, err := files.ReadDir(dir)
+// initClasses are the files that make a folder a script, and its class.
+var initClasses = map[string]string{
+	"init.lua":        "ModuleScript",
+	"init.server.lua": "Script",
+	"init.client.lua": "LocalScript",
+}
+
+func buildTree(fsys embed.FS, dir, name string) (*Module, error) {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	m := &Module{Name: name, Class: "Folder"}
 	for _, e := range entries {
-		if !e.IsDir() && e.Name() == "init.lua" {
-			src, err := files.ReadFile(path.Join(dir, "init.lua"))
+		if class, ok := initClasses[e.Name()]; ok && !e.IsDir() {
+			if m.Class != "Folder" {
+				return nil, fmt.Errorf("luaclient: %s has more than one init file", dir)
+			}
+			src, err := fsys.ReadFile(path.Join(dir, e.Name()))
 			if err != nil {
 				return nil, err
 			}
-			m.Class, m.Source = "ModuleScript", string(src)
+			m.Class, m.Source = class, string(src)
 		}
 	}
 	for _, e := range entries {
 		p := path.Join(dir, e.Name())
 		if e.IsDir() {
-			child, err := buildTree(p, e.Name())
+			child, err := buildTree(fsys, p, e.Name())
 			if err != nil {
 				return nil, err
 			}
 			m.Children = append(m.Children, child)
 			continue
 		}
-		if e.Name() == "init.lua" || !strings.HasSuffix(e.Name(), ".lua") {
+		if _, isInit := initClasses[e.Name()]; isInit || !strings.HasSuffix(e.Name(), ".lua") {
 			continue
 		}
 		base, class := strings.TrimSuffix(e.Name(), ".lua"), "ModuleScript"
@@ -118,7 +129,7 @@ func buildTree(dir, name string) (*Module, error) {
 		case strings.HasSuffix(base, ".client"):
 			base, class = strings.TrimSuffix(base, ".client"), "LocalScript"
 		}
-		src, err := files.ReadFile(p)
+		src, err := fsys.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}

@@ -19,13 +19,19 @@ func RBXMX() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return modelXML(root), nil
+}
+
+// modelXML writes a tree of Instances (scripts of any class, Folders) as a
+// Roblox XML model file with root as its one top-level Item.
+func modelXML(root *Module) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<roblox xmlns:xmime="http://www.w3.org/2005/05/xmlmime" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.roblox.com/roblox.xsd" version="4">` + "\n")
 	b.WriteString("\t<Meta name=\"ExplicitAutoJoints\">true</Meta>\n")
 	n := 0
 	writeItem(&b, root, 1, &n)
 	b.WriteString("</roblox>\n")
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 // referent numbers Items in document order: "RBX" and 32 hex digits, the

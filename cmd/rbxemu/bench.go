@@ -87,6 +87,18 @@ universe; point it at a throwaway daemon.`,
 				return err
 			}
 			o.Tests = tests
+			switch {
+			case o.Sessions < 1:
+				return usagef("-c %d: give at least one session", o.Sessions)
+			case o.Requests < 1:
+				return usagef("-n %d: give at least one request", o.Requests)
+			case o.ValueSize < 1 || o.ValueSize > 4<<20:
+				return usagef("-d %d: give a value size of 1 to %d bytes", o.ValueSize, 4<<20)
+			case o.Pipeline < 1 || o.Pipeline > bench.MaxPipeline:
+				return usagef("-P %d: give 1 to %d requests in flight per session", o.Pipeline, bench.MaxPipeline)
+			case o.Keyspace < 0:
+				return usagef("--keyspace %d: must not be negative", o.Keyspace)
+			}
 			o.stdout, o.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			return runF(o)
 		},

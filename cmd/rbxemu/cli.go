@@ -187,10 +187,17 @@ func (o *connOptions) failure(err error) error {
 	case strings.Contains(err.Error(), "401 Unauthorized"):
 		return &exitError{code: exitFailed, err: fmt.Errorf(
 			"the daemon at %s wants a token: give the one it was started with as --token or RBXEMU_TOKEN", o.URL)}
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return &exitError{code: exitFailed, err: fmt.Errorf("no answer from the daemon at %s within --timeout %s", o.URL, o.Timeout)}
 	}
 	return &exitError{code: exitFailed, err: err}
+}
+
+// isTimeout reports whether err is a network deadline (the handshake's, set
+// from the context's).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // isNoDaemon reports whether err means nothing listens at the address (or
@@ -236,7 +243,7 @@ func usagef(format string, args ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// args checks the positional arguments as cobra.RangeArgs does, with exit
+// argsBetween checks the positional arguments as cobra.RangeArgs does, with exit
 // status 2 and a message that names them.
 func argsBetween(lo, hi int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

@@ -273,6 +273,12 @@ func TestCLIUsageErrors(t *testing.T) {
 		{[]string{"budgets", "x"}, "budgets takes no arguments (got 1 argument)"},
 		{[]string{"bench", "-t", "ping"}, `-t "ping": the tests are set, get, update`},
 		{[]string{"bench", "--in-process", "--url", "http://x"}, "--in-process runs its own daemon: leave out --url"},
+		{[]string{"bench", "-c", "0"}, "-c 0: give at least one session"},
+		{[]string{"bench", "-n", "0"}, "-n 0: give at least one request"},
+		{[]string{"bench", "-d", "0"}, "-d 0: give a value size of 1 to 4194304 bytes"},
+		{[]string{"bench", "-P", "257"}, "-P 257: give 1 to 256 requests in flight per session"},
+		{[]string{"bench", "--keyspace", "-1"}, "--keyspace -1: must not be negative"},
+		{[]string{"bench", "-c", "x"}, `invalid argument "x" for "-c, --clients" flag: strconv.ParseInt: parsing "x": invalid syntax`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			cliRun(t, "", tc.args...).want(t, "", "rbxemu: "+tc.want+"\n", exitUsage)
@@ -418,5 +424,40 @@ func TestCommandsParseFlags(t *testing.T) {
 	b, err := cliParse(t, newBudgetsCmd, "--url", "http://b:1", "--json", "--token", "t")
 	if err != nil || b.URL != "http://b:1" || !b.JSON || b.Token != "t" {
 		t.Errorf("budgets: %+v, %v", b, err)
+	}
+}
+
+// A daemon that accepts the connection and then says nothing: the command
+// gives up after --timeout.
+func TestCLITimeout(t *testing.T) {
+	cliCleanEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	defer func() { ln.Close(); <-done }()
+	url := "http://" + ln.Addr().String()
+	start := time.Now()
+	cliRun(t, "", "get", "S", "K", "--url", url, "--timeout", "200ms").want(t, "",
+		"rbxemu: no answer from the daemon at "+url+" within --timeout 200ms\n", exitFailed)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -4,6 +4,7 @@ package main
 // RBXEMU_* environment variable; emulator/server does the work.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +63,9 @@ type serveOptions struct {
 	LogLevel  string // debug | info | warn | error
 	LogFormat string // text | json
 	Seed      string // a fixture to load before serving (import.go)
+	// CPUProfile, when set, is where a CPU profile of the daemon is written
+	// from start to shutdown (docs/performance.md, "Profiling").
+	CPUProfile string
 
 	// lookupEnv reads the environment (os.LookupEnv; tests replace it).
 	lookupEnv func(string) (string, bool)
@@ -125,6 +130,7 @@ The Open Cloud data store API is served on the real paths (/cloud/v2/...,
 	f.StringVar(&o.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.LogFormat, "log-format", "text", "text or json (log/slog, on stderr)")
 	f.StringVar(&o.Seed, "seed", "", "load this fixture (rbxemu export or MockDataStoreService export) before serving")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file, from start to shutdown (for docs/performance.md)")
 	return cmd
 }
 
@@ -271,6 +277,17 @@ func runServe(o *serveOptions) error {
 	// The logger first, then what the server is made of (clock, gate), then
 	// the server, which opens the store before it listens.
 	log := o.newLogger()
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	so := o.serverOptions(log)
 	so.Gate = newGate(so)
 	srv, err := server.New(so)
@@ -288,8 +305,13 @@ func runServe(o *serveOptions) error {
 		return err
 	}
 	if !isLoopback(o.Bind) && o.Token == "" {
-		log.Warn("!!! rbxemu is listening on " + srv.Addr() + " WITHOUT --token: anyone who can reach this machine " +
-			"can read, change and wipe your data stores. Set --token (or RBXEMU_TOKEN), or bind to 127.0.0.1. !!!")
+		warning := "!!! rbxemu is listening on " + srv.Addr() + " WITHOUT --token: anyone who can reach this machine " +
+			"can read, change and wipe your data stores. Set --token (or RBXEMU_TOKEN), or bind to 127.0.0.1. !!!"
+		log.Warn(warning)
+		if !log.Enabled(context.Background(), slog.LevelWarn) {
+			// --log-level error must not silence it.
+			fmt.Fprintln(o.stderr, "WARNING: "+warning)
+		}
 	}
 	// Ready: the one line on stdout that scripts wait for.
 	fmt.Fprintln(o.stdout, srv.Banner())

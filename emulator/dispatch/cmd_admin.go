@@ -135,6 +135,9 @@ func adminClockAdvance(_ context.Context, d *Dispatcher, _ *Session, args json.R
 	if err != nil {
 		return nil, err
 	}
+	if err := clockInRange(op, d.clock().Now().Add(dur)); err != nil {
+		return nil, err
+	}
 	if _, err := m.Advance(dur); err != nil {
 		return nil, dserr.New(dserr.ProtocolBadArgument, op, err.Error())
 	}
@@ -183,8 +186,28 @@ func adminClockSet(_ context.Context, d *Dispatcher, _ *Session, args json.RawMe
 	if err != nil {
 		return nil, err
 	}
+	if err := clockInRange(op, t); err != nil {
+		return nil, err
+	}
 	m.Set(t)
 	return clockResult(d.clock()), nil
+}
+
+// The range of the virtual clock. Version ids carry the time in .NET ticks
+// and an import refuses times outside these years, so a store written at
+// another time (a key created in the year -249, say) could be exported but
+// not imported back.
+var (
+	minClock = time.UnixMilli(0).UTC()
+	maxClock = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+)
+
+// clockInRange refuses a clock time outside [minClock, maxClock].
+func clockInRange(op string, t time.Time) error {
+	if t.Before(minClock) || t.After(maxClock) {
+		return dserr.New(dserr.ProtocolBadArgument, op, "the clock must stay between "+minClock.Format(time.RFC3339)+" and "+maxClock.Format(time.RFC3339Nano)+", not "+t.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // parseTime reads an RFC 3339 time or a number of Unix milliseconds.

@@ -274,7 +274,9 @@ func TestObserverEvents(t *testing.T) {
 	}
 	want := []row{
 		{Op: "SetAsync", Store: "PlayerData", Scope: "beta", Key: "k", Types: []string{"StandardWrite"}, Queued: true},
-		{Op: "GetAsync", Store: "PlayerData", Scope: "global", Key: "", Err: "101: Key name can't be empty.", Types: []string{"StandardRead"}, Queued: true},
+		// Arguments are checked before the gate, as Roblox checks them before
+		// queueing: the empty key fails at once, without waiting or budget.
+		{Op: "GetAsync", Store: "PlayerData", Scope: "global", Key: "", Err: "101: Key name can't be empty."},
 		{Op: "IncrementAsync", Store: "Board", Scope: "global", Key: "p", Ordered: true, Types: []string{"OrderedWrite"}, Queued: true},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -46,6 +46,7 @@ func orderedGetAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 		return nil, err
 	}
 	c := orderedCall(op, ref, key, 0, "OrderedRead")
+	c.Check = keyCheck(d, ref, key, true)
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -75,6 +76,7 @@ func orderedSetAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 		return nil, err
 	}
 	c := orderedCall(op, ref, key, len(a.Value), "OrderedWrite")
+	c.Check = func() (int, error) { return 0, d.Engine.CheckOrderedSet(ref, key, a.Value, a.options()) }
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -97,6 +99,7 @@ func orderedIncrementAsync(ctx context.Context, d *Dispatcher, s *Session, args 
 		return nil, err
 	}
 	c := orderedCall(op, ref, key, 8, "OrderedWrite")
+	c.Check = keyCheck(d, ref, key, true)
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -119,6 +122,7 @@ func orderedRemoveAsync(ctx context.Context, d *Dispatcher, s *Session, args jso
 		return nil, err
 	}
 	c := orderedCall(op, ref, key, 1, "OrderedRemove")
+	c.Check = keyCheck(d, ref, key, true)
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -141,6 +145,7 @@ func orderedReadForUpdate(ctx context.Context, d *Dispatcher, s *Session, args j
 		return nil, err
 	}
 	c := orderedCall("UpdateAsync", ref, key, 0, "OrderedRead", "OrderedWrite")
+	c.Check = keyCheck(d, ref, key, true)
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "UpdateAsync", ref.Name)
 	}
@@ -167,6 +172,7 @@ func orderedCommitUpdate(ctx context.Context, d *Dispatcher, s *Session, args js
 	}
 	// The budgets were taken by ReadForUpdate (as for standard stores).
 	c := orderedCall("UpdateAsync", ref, key, len(a.Value))
+	c.Check = func() (int, error) { return 0, d.Engine.CheckOrderedSet(ref, key, a.Value, a.options()) }
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "UpdateAsync", ref.Name)
 	}

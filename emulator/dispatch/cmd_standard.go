@@ -6,6 +6,7 @@ package dispatch
 // (cmd_ordered.go), as one Luau method name serves both store classes.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -41,6 +42,11 @@ func registerOrdered(name string, h Handler) {
 
 // routeOrdered runs the ordered variant when args say "ordered": true.
 func routeOrdered(ctx context.Context, d *Dispatcher, s *Session, op string, args json.RawMessage) (any, bool, error) {
+	// Most requests name no "ordered" field: skip the probe decode (a second
+	// pass over a SetAsync value of up to 4 MB) unless the word is there.
+	if !bytes.Contains(args, []byte(`"ordered"`)) {
+		return nil, false, nil
+	}
 	var probe struct {
 		Ordered bool `json:"ordered"`
 	}
@@ -79,6 +85,11 @@ func readSize(e *engine.Entry) int {
 	return len(e.Value)
 }
 
+// keyCheck is a Call.Check that validates the store and key.
+func keyCheck(d *Dispatcher, ref engine.StoreRef, key string, ordered bool) func() (int, error) {
+	return func() (int, error) { return 0, d.Engine.CheckKey(ref, key, ordered) }
+}
+
 type keyOnlyArgs struct {
 	KeyArgs
 }
@@ -88,14 +99,14 @@ func getAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessa
 		return res, err
 	}
 	var a keyOnlyArgs
-	if err := decodeArgs("GetAsync", args, &a); err != nil {
+	if err := decodeKeyOnlyArgs("GetAsync", args, &a); err != nil {
 		return nil, err
 	}
 	ref, key, err := a.target("GetAsync", s)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: "GetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
+	c := &Call{Op: "GetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "GetAsync", ref.Name)
 	}
@@ -125,14 +136,15 @@ func setAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessa
 		return res, err
 	}
 	var a setArgs
-	if err := decodeArgs("SetAsync", args, &a); err != nil {
+	if err := decodeSetArgs("SetAsync", args, &a); err != nil {
 		return nil, err
 	}
 	ref, key, err := a.target("SetAsync", s)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: "SetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: len(a.Value)}
+	c := &Call{Op: "SetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: len(a.Value),
+		Check: func() (int, error) { return d.Engine.CheckSet(ref, key, a.Value, a.options()) }}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "SetAsync", ref.Name)
 	}
@@ -162,7 +174,8 @@ func incrementAsync(ctx context.Context, d *Dispatcher, s *Session, args json.Ra
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: "IncrementAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: 8}
+	c := &Call{Op: "IncrementAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: 8,
+		Check: func() (int, error) { return 0, d.Engine.CheckIncrement(ref, key, a.Delta, a.options()) }}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "IncrementAsync", ref.Name)
 	}
@@ -179,14 +192,14 @@ func removeAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMe
 		return res, err
 	}
 	var a keyOnlyArgs
-	if err := decodeArgs("RemoveAsync", args, &a); err != nil {
+	if err := decodeKeyOnlyArgs("RemoveAsync", args, &a); err != nil {
 		return nil, err
 	}
 	ref, key, err := a.target("RemoveAsync", s)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: "RemoveAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRemove"}, WriteBytes: 1}
+	c := &Call{Op: "RemoveAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRemove"}, WriteBytes: 1, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "RemoveAsync", ref.Name)
 	}
@@ -210,14 +223,14 @@ func readForUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.Raw
 		return res, err
 	}
 	var a keyOnlyArgs
-	if err := decodeArgs("ReadForUpdate", args, &a); err != nil {
+	if err := decodeKeyOnlyArgs("ReadForUpdate", args, &a); err != nil {
 		return nil, err
 	}
 	ref, key, err := a.target("ReadForUpdate", s)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead", "StandardWrite"}}
+	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead", "StandardWrite"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "UpdateAsync", ref.Name)
 	}
@@ -265,7 +278,8 @@ func commitUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawM
 	}
 	// The budgets were taken by ReadForUpdate; the commit only counts
 	// against the per-key write window.
-	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, WriteBytes: len(a.Value)}
+	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, WriteBytes: len(a.Value),
+		Check: func() (int, error) { return d.Engine.CheckSet(ref, key, a.Value, a.options()) }}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, "UpdateAsync", ref.Name)
 	}

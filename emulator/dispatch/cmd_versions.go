@@ -85,7 +85,7 @@ func listVersionsAsync(ctx context.Context, d *Dispatcher, s *Session, args json
 	if opt.PageSize, err = pageSizeArg(op, a.PageSize); err != nil {
 		return nil, err
 	}
-	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardList"}}
+	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardList"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -126,7 +126,7 @@ func getVersionAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
+	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -163,7 +163,7 @@ func getVersionAtTimeAsync(ctx context.Context, d *Dispatcher, s *Session, args 
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
+	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}
@@ -186,7 +186,7 @@ func removeVersionAsync(ctx context.Context, d *Dispatcher, s *Session, args jso
 		return nil, err
 	}
 	// RemoveVersionAsync keeps its own legacy budget (reference §3.2).
-	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"RemoveVersionAsync"}}
+	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"RemoveVersionAsync"}, Check: keyCheck(d, ref, key, false)}
 	if err := d.admit(ctx, s, c); err != nil {
 		return nil, withContext(err, op, ref.Name)
 	}

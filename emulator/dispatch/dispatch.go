@@ -72,6 +72,11 @@ type Call struct {
 	RequestTypes []string
 	// WriteBytes is the size of the value written, if any (per-key limits).
 	WriteBytes int
+	// Check validates the call's arguments before the gate, as Roblox does
+	// in the game server before queueing a request: an empty key is 101 and
+	// an oversize value 105 however throttled the server is. It may return a
+	// better WriteBytes (the compact size of the value); 0 keeps the old one.
+	Check func() (int, error)
 }
 
 // Gate decides whether a call may run now (throttling). Admit may block until
@@ -204,6 +209,15 @@ func (d *Dispatcher) Players(s *Session, n int64) {
 
 // admit passes a call through the gate, if any.
 func (d *Dispatcher) admit(ctx context.Context, s *Session, c *Call) error {
+	if c.Check != nil {
+		n, err := c.Check()
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			c.WriteBytes = n
+		}
+	}
 	defer traceAdmit(ctx, c)() // the monitor's view of the call
 	if d.Gate == nil {
 		return nil

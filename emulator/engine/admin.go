@@ -628,7 +628,68 @@ func (l *Loader) write(ops []loadOp) error {
 		}
 		return l.write(ops[len(ops)/2:])
 	}
+	if errors.Is(err, badger.ErrTxnTooBig) && ops[0].key != nil {
+		// One key whose history alone does not fit a transaction: a
+		// document that passed validation must not fail here, after the
+		// chunks before it were written.
+		return l.writeBigKey(ops[0].key)
+	}
 	return err
+}
+
+// writeBigKey writes a key too large for one transaction, as writeKey does
+// but in batches: its old sealed versions go first, then the history, and
+// the head last, so that GetAsync reads the old head until the history is
+// in. The caller holds every key lock. Like a storage failure between two
+// chunks, a storage failure in the middle leaves part of it written.
+func (l *Loader) writeBigKey(k *preparedKey) error {
+	prefix := storage.VersionPrefix(k.o)
+	var old [][]byte
+	err := l.e.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			old = append(old, it.Item().KeyCopy(nil))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	del := l.e.db.NewWriteBatch()
+	defer del.Cancel()
+	for _, vk := range old {
+		if err := del.Delete(vk); err != nil {
+			return err
+		}
+	}
+	if err := del.Flush(); err != nil {
+		return err
+	}
+	wb := l.e.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, r := range k.history {
+		vk := storage.VersionKey(k.o, r.Version)
+		if err := wb.Set(vk, r.Marshal()); err != nil {
+			return err
+		}
+		if err := wb.Set(storage.ExpiryKey(r.SupersededTime+BackupRetention.Milliseconds(), storage.ExpireVersion, vk), nil); err != nil {
+			return err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	ek := storage.EntryKey(k.o)
+	return l.e.update(func(txn *badger.Txn) error {
+		if err := txn.Set(ek, k.head.Marshal()); err != nil {
+			return err
+		}
+		if k.head.Deleted {
+			return txn.Set(storage.ExpiryKey(k.head.UpdatedTime+BackupRetention.Milliseconds(), storage.ExpireTombstone, ek), nil)
+		}
+		return nil
+	})
 }
 
 func (l *Loader) writeStore(txn *badger.Txn, s *StoreIn) error {

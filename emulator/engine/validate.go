@@ -74,12 +74,17 @@ func jsonKind(v []byte) string {
 	}
 }
 
+// trimJSONSpace drops the white space JSON allows around a value: space,
+// tab, CR and LF. (bytes.TrimSpace also drops \v, \f and Unicode spaces,
+// which would let "\v0", not JSON, be stored as 0.)
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
+
 // compactValue checks that raw is one storable JSON value and returns its
 // compact encoding (no insignificant space, no HTML escaping): the bytes
 // that are stored and whose length is measured against MaxValueBytes.
 // argPos is the argument position reported when the value is missing.
 func compactValue(raw json.RawMessage, argPos int) ([]byte, error) {
-	trimmed := bytes.TrimSpace(raw)
+	trimmed := trimJSONSpace(raw)
 	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
 		return nil, dserr.New(dserr.ArgumentMissing, argPos)
 	}
@@ -166,7 +171,7 @@ func hex4(b []byte, at int) (rune, bool) {
 // compactMetadata checks user metadata: absent or null means none; anything
 // but a JSON object is 513; its compact JSON may be at most 300 bytes (511).
 func compactMetadata(raw json.RawMessage) ([]byte, error) {
-	trimmed := bytes.TrimSpace(raw)
+	trimmed := trimJSONSpace(raw)
 	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
 		return nil, nil
 	}
@@ -189,7 +194,7 @@ func compactMetadata(raw json.RawMessage) ([]byte, error) {
 // parseUserIDs checks a user id list: absent or null means none; more than
 // four is 512; anything but an array of integers is 513.
 func parseUserIDs(raw json.RawMessage) ([]int64, error) {
-	trimmed := bytes.TrimSpace(raw)
+	trimmed := trimJSONSpace(raw)
 	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
 		return nil, nil
 	}

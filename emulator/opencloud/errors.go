@@ -24,7 +24,6 @@ import (
 // Status codes of reference §5.5, by HTTP status.
 const (
 	CodeInvalidArgument    = "INVALID_ARGUMENT"    // 400
-	CodePermissionDenied   = "PERMISSION_DENIED"   // 403
 	CodeNotFound           = "NOT_FOUND"           // 404
 	CodeAborted            = "ABORTED"             // 409
 	CodeFailedPrecondition = "FAILED_PRECONDITION" // 412 (emulator choice, see docs)
@@ -143,16 +142,15 @@ func validation(param, value string) *Error {
 	return e
 }
 
-// throttledIDs are the catalogue errors that mean "too many requests".
+// isThrottle reports whether a catalogue error means "too many requests".
 func isThrottle(id string) bool {
 	return id == dserr.KeyThrottled || id == dserr.DatastoreThrottled ||
 		strings.HasSuffix(id, "ExperienceThrottled") || strings.HasSuffix(id, "GameServerThrottled") ||
 		strings.HasSuffix(id, "Throttle")
 }
 
-// fromEngine maps an engine (or gate) error onto the door's. what says which
-// argument a value or key error is about where the engine's error alone
-// does not.
+// fromEngine maps an engine (or gate) error onto the door's; an *Error
+// passes through, anything unknown is INTERNAL (and logged).
 func fromEngine(err error) *Error {
 	var oe *Error
 	if errors.As(err, &oe) {

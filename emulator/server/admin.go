@@ -352,10 +352,14 @@ func (c *wsConn) monitorOp(req request) bool {
 				}
 				// Waiting here holds up only this pump: the events
 				// behind it pile up in the subscription and are
-				// dropped there.
+				// dropped there. (queued: see wsConn.reply.)
+				c.queued.Add(1)
+				c.queuedBytes.Add(int64(len(b)))
 				select {
 				case c.send <- b:
 				case <-c.ctx.Done():
+					c.queued.Add(-1)
+					c.queuedBytes.Add(-int64(len(b)))
 					return
 				}
 			case <-c.ctx.Done():

@@ -21,6 +21,13 @@ import (
 // reply; older ones are dropped first.
 const maxHTTPNotices = 64
 
+// maxHTTPSessions bounds the HTTP sessions kept at once. Each hello opens
+// one and nothing but bye or SessionIdle ends it, so a client that says
+// hello in a loop would otherwise grow the table (about 1.5 KB a session)
+// for as long as it likes. Beyond the bound, hello forgets the session
+// unused for longest (its next request gets NoSession).
+const maxHTTPSessions = 10000
+
 // serveRPC answers one POST /v1/rpc.
 func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -206,13 +213,14 @@ func (h *httpSession) takeNotices() []wireNotice {
 type httpSessions struct {
 	srv  *Server
 	idle time.Duration
+	max  int // maxHTTPSessions
 
 	mu   sync.Mutex
 	byID map[string]*httpSession
 }
 
 func newHTTPSessions(s *Server) *httpSessions {
-	return &httpSessions{srv: s, idle: s.opts.SessionIdle, byID: map[string]*httpSession{}}
+	return &httpSessions{srv: s, idle: s.opts.SessionIdle, max: maxHTTPSessions, byID: map[string]*httpSession{}}
 }
 
 func (t *httpSessions) add(sess *dispatch.Session) {
@@ -221,8 +229,32 @@ func (t *httpSessions) add(sess *dispatch.Session) {
 		h.push(wireNotice{Kind: n.Kind, Data: n.Data, Now: t.srv.now()})
 	}
 	t.mu.Lock()
+	var evict *httpSession
+	if len(t.byID) >= t.max {
+		evict = t.leastRecentlyUsedLocked()
+	}
 	t.byID[sess.ID] = h
 	t.mu.Unlock()
+	if evict != nil {
+		t.srv.log.Warn("too many HTTP sessions; forgetting the one unused for longest", "session", evict.sess.ID, "limit", t.max)
+		t.forget(evict)
+	}
+}
+
+// leastRecentlyUsedLocked is the idle session unused for longest (nil when
+// every session is in use). The caller holds t.mu.
+func (t *httpSessions) leastRecentlyUsedLocked() *httpSession {
+	var old *httpSession
+	var oldest time.Time
+	for _, h := range t.byID {
+		h.mu.Lock()
+		idle, used := h.active == 0 && !h.gone, h.lastUsed
+		h.mu.Unlock()
+		if idle && (old == nil || used.Before(oldest)) {
+			old, oldest = h, used
+		}
+	}
+	return old
 }
 
 // acquire finds a session by id and marks it in use; nil if unknown.

@@ -58,8 +58,19 @@ type request struct {
 }
 
 // parseRequest reads one request object. On failure it still returns the id
-// when one could be read, so that the error reply can carry it.
+// when one could be read, so that the error reply can carry it. A
+// well-formed envelope is read in one pass (parseRequestFast, fastjson.go;
+// its id and args then alias b); anything else takes the general path.
 func parseRequest(b []byte) (request, *dserr.Error) {
+	if req, ok := parseRequestFast(b); ok {
+		return req, nil
+	}
+	return parseRequestGeneral(b)
+}
+
+// parseRequestGeneral is parseRequest by encoding/json: any input, and the
+// error reply for a bad one.
+func parseRequestGeneral(b []byte) (request, *dserr.Error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {
 		var se *json.SyntaxError

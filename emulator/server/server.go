@@ -114,6 +114,7 @@ type Server struct {
 	http       *http.Server
 	sessions   *httpSessions
 	openCloud  *opencloud.Handler
+	lim        limits // ws.go
 
 	// base is the parent of every request context; cancelled when the
 	// grace period ends, which unblocks anything still waiting (a gate's
@@ -157,7 +158,7 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: o, log: log, eng: o.Engine, conns: map[*wsConn]struct{}{}, idle: make(chan struct{})}
+	s := &Server{opts: o, log: log, eng: o.Engine, lim: defaultLimits, conns: map[*wsConn]struct{}{}, idle: make(chan struct{})}
 	if s.eng == nil {
 		e, err := engine.Open(engine.Options{Dir: o.DataDir, InMemory: o.InMemory, Clock: o.Clock, Logger: log})
 		if err != nil {
@@ -479,8 +480,12 @@ func (s *Server) budgets(sess *dispatch.Session) map[string]int64 {
 			return b
 		}
 	}
-	return map[string]int64{}
+	return noBudgets
 }
+
+// noBudgets is the budget map of a reply without budgets. It is shared by
+// every such reply, which only encode it: never write to it.
+var noBudgets = map[string]int64{}
 
 // now is the emulator clock in Unix ms.
 func (s *Server) now() int64 { return s.clock.Now().UnixMilli() }
@@ -521,13 +526,24 @@ func (s *Server) errReply(id []byte, sess *dispatch.Session, de *dserr.Error) re
 // encodeReply encodes a reply; a result that cannot be encoded (a bug)
 // becomes InternalServerError.
 func (s *Server) encodeReply(r reply, op string) []byte {
-	b, err := encodeJSON(r)
-	if err == nil {
+	return s.appendEncodedReply(make([]byte, 0, 512), r, op)
+}
+
+// appendEncodedReply appends the encoding of r to dst: appendReply
+// (fastjson.go), or encodeJSON where appendReply does not apply.
+func (s *Server) appendEncodedReply(dst []byte, r reply, op string) []byte {
+	b, ok, err := appendReply(dst, &r)
+	if ok {
 		return b
+	}
+	if err == nil {
+		if b, err = encodeJSON(r); err == nil {
+			return append(dst, b...)
+		}
 	}
 	s.log.Error("reply does not encode", "op", op, "err", err)
 	r.OK, r.Result = false, nil
 	r.Error, _ = errorOf(s.log, op, dserr.New(dserr.InternalServerError).WithContext(op, ""))
 	b, _ = encodeJSON(r)
-	return b
+	return append(dst, b...)
 }

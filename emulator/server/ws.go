@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -53,7 +54,25 @@ const (
 	// sendQueueSize bounds the replies and notices waiting for the writer:
 	// room for every request in flight, and some for notices.
 	sendQueueSize = maxInFlight + 64
+	// maxQueuedBytes bounds the bytes of the frames waiting for the
+	// writer. A client that leaves this much unread (it has stopped
+	// reading, or reads far slower than it asks) is cut off at once rather
+	// than grow the daemon's memory: sixteen replies of the largest value.
+	maxQueuedBytes = 16 * maxValueBytes
+	// maxKeptFrame is the largest read buffer a connection keeps for its
+	// next frame; a larger one (a big SetAsync) is left to the collector.
+	maxKeptFrame = 64 << 10
 )
+
+// limits are the timing constants above as one server uses them: New
+// copies the constants, and only a test shortens them (export_test.go), on
+// its own server, before Start.
+type limits struct {
+	writeWait, pongWait, pingPeriod time.Duration
+	maxQueuedBytes                  int64
+}
+
+var defaultLimits = limits{writeWait: writeWait, pongWait: pongWait, pingPeriod: pingPeriod, maxQueuedBytes: maxQueuedBytes}
 
 // Close codes the server sends (RFC 6455 section 7.4.1).
 const (
@@ -88,6 +107,21 @@ type wsConn struct {
 	authed   bool
 	sess     *dispatch.Session
 	handlers sync.WaitGroup
+
+	// Writing data frames. wmu is held by whoever writes one: the writer
+	// goroutine, or a request writing its own reply while the writer is
+	// idle (reply). queued counts the frames handed to the writer and not
+	// yet written: a reply is written directly only when none is, so that
+	// frames leave in the order they were sent. direct enables direct
+	// writes (off in tests that drive handle without a network).
+	wmu     sync.Mutex
+	wclosed bool // under wmu: the close frame is out, no data frame follows
+	queued  atomic.Int64
+	direct  bool
+	// queuedBytes is the size of the frames counted by queued
+	// (maxQueuedBytes).
+	queuedBytes atomic.Int64
+	unread      atomic.Bool // the client was cut for not reading its replies
 
 	closeOnce  sync.Once
 	closeReq   chan closeFrame
@@ -136,12 +170,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		done:       make(chan struct{}),
+		direct:     true,
 	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
 		cancel()
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeGoingAway, "rbxemu is shutting down"), time.Now().Add(writeWait))
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeGoingAway, "rbxemu is shutting down"), time.Now().Add(s.lim.writeWait))
 		_ = ws.Close()
 		return
 	}
@@ -178,24 +213,32 @@ func (c *wsConn) cut() { _ = c.ws.Close() }
 // writer of data frames.
 func (c *wsConn) writeLoop() {
 	defer close(c.writerDone)
-	ping := time.NewTicker(pingPeriod)
+	ping := time.NewTicker(c.srv.lim.pingPeriod)
 	defer ping.Stop()
 	for {
 		select {
 		case b := <-c.send:
-			if err := c.write(b); err != nil {
+			c.wmu.Lock()
+			err := c.write(b)
+			c.queued.Add(-1)
+			c.queuedBytes.Add(-int64(len(b)))
+			c.wmu.Unlock()
+			if err != nil {
 				c.log.Debug("websocket write failed", "err", err)
 				c.cut()
 				return
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.lim.writeWait)); err != nil {
 				c.cut()
 				return
 			}
 		case cf := <-c.closeReq:
+			c.wmu.Lock()
 			c.flush()
-			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(cf.code, cf.reason), time.Now().Add(writeWait))
+			c.wclosed = true
+			c.wmu.Unlock()
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(cf.code, cf.reason), time.Now().Add(c.srv.lim.writeWait))
 			t := time.NewTimer(closeWait)
 			select {
 			case <-c.readerDone: // the client answered the close frame
@@ -211,12 +254,16 @@ func (c *wsConn) writeLoop() {
 	}
 }
 
-// flush writes whatever is queued now, before a close frame.
+// flush writes whatever is queued now, before a close frame. The caller
+// holds wmu.
 func (c *wsConn) flush() {
 	for {
 		select {
 		case b := <-c.send:
-			if err := c.write(b); err != nil {
+			err := c.write(b)
+			c.queued.Add(-1)
+			c.queuedBytes.Add(-int64(len(b)))
+			if err != nil {
 				return
 			}
 		default:
@@ -226,21 +273,62 @@ func (c *wsConn) flush() {
 }
 
 func (c *wsConn) write(b []byte) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.srv.lim.writeWait))
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
 // enqueue hands a frame to the writer, waiting while the queue is full; it
-// drops the frame once the writer has stopped.
+// drops the frame once the writer has stopped. A frame that would take the
+// bytes waiting for the writer over maxQueuedBytes cuts the connection
+// instead: its client is not reading what it asked for.
 func (c *wsConn) enqueue(b []byte) {
+	c.queued.Add(1)
+	if n := c.queuedBytes.Add(int64(len(b))); n > c.srv.lim.maxQueuedBytes {
+		c.queued.Add(-1)
+		c.queuedBytes.Add(-int64(len(b)))
+		if !c.unread.Swap(true) {
+			c.log.Warn("websocket client does not read its replies; connection cut", "unread", n-int64(len(b)), "limit", c.srv.lim.maxQueuedBytes)
+		}
+		c.cancel() // requests still waiting (in a throttle queue) stop
+		c.cut()
+		return
+	}
 	select {
 	case c.send <- b:
 	case <-c.writerDone:
+		c.queued.Add(-1)
+		c.queuedBytes.Add(-int64(len(b)))
 	}
 }
 
-// reply encodes and queues a reply.
-func (c *wsConn) reply(r reply, op string) { c.enqueue(c.srv.encodeReply(r, op)) }
+// replyBufs are the buffers replies are encoded into; a reply written
+// directly gives its buffer back.
+var replyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// reply encodes and sends a reply. When the writer is idle and nothing is
+// queued for it, the reply is written here and now, by the goroutine that
+// made it (no hand-off to the writer goroutine); otherwise it is queued.
+func (c *wsConn) reply(r reply, op string) {
+	bp := replyBufs.Get().(*[]byte)
+	b := c.srv.appendEncodedReply((*bp)[:0], r, op)
+	if c.direct && c.queued.Load() == 0 && c.wmu.TryLock() {
+		if c.queued.Load() == 0 && !c.wclosed {
+			err := c.write(b)
+			c.wmu.Unlock()
+			if cap(b) <= maxKeptFrame {
+				*bp = b
+				replyBufs.Put(bp)
+			}
+			if err != nil {
+				c.log.Debug("websocket write failed", "err", err)
+				c.cut()
+			}
+			return
+		}
+		c.wmu.Unlock()
+	}
+	c.enqueue(b) // the buffer goes with it
+}
 
 // notify is the session's Notify: a notice never waits for a full queue
 // (it is dropped instead), so a gate pushing one is never blocked by a slow
@@ -251,9 +339,13 @@ func (c *wsConn) notify(n dispatch.Notice) {
 		c.log.Error("notice does not encode", "notice", n.Kind, "err", err)
 		return
 	}
+	c.queued.Add(1)
+	c.queuedBytes.Add(int64(len(b)))
 	select {
 	case c.send <- b:
 	default:
+		c.queued.Add(-1)
+		c.queuedBytes.Add(-int64(len(b)))
 		c.log.Debug("notice dropped: send queue full", "notice", n.Kind)
 	}
 }
@@ -262,12 +354,16 @@ func (c *wsConn) notify(n dispatch.Notice) {
 func (c *wsConn) readLoop() {
 	defer c.teardown()
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		return c.ws.SetReadDeadline(time.Now().Add(c.srv.lim.pongWait))
 	})
+	// buf holds one frame at a time: handle leaves nothing pointing into it
+	// once it returns (a request it hands to a goroutine gets copies).
+	var buf bytes.Buffer
+	var limited io.LimitedReader
 	for {
 		// Any frame shows the client alive; the deadline also restarts
 		// after a wait for a free slot, which was the server's doing.
-		_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.lim.pongWait))
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
 			c.log.Debug("websocket closed", "err", err)
@@ -278,8 +374,12 @@ func (c *wsConn) readLoop() {
 			c.drainUntilClosed()
 			return
 		}
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(io.LimitReader(r, maxMessageSize+1)); err != nil {
+		if buf.Cap() > maxKeptFrame {
+			buf = bytes.Buffer{}
+		}
+		buf.Reset()
+		limited = io.LimitedReader{R: r, N: maxMessageSize + 1}
+		if _, err := buf.ReadFrom(&limited); err != nil {
 			c.log.Debug("websocket read failed", "err", err)
 			return
 		}
@@ -398,17 +498,48 @@ func (c *wsConn) handle(frame []byte) bool {
 		return false
 	}
 	sess := c.sess
+	if c.inline(req.Op) {
+		// Run by the reader itself: no goroutine, no hand-off (see inline).
+		res, err := s.runOp(c.ctx, sess, req)
+		c.reply(s.finish(req.ID, req.Op, sess, res, err), req.Op)
+		s.end()
+		<-c.slots
+		return true
+	}
+	// The frame's buffer is the reader's again once handle returns: the
+	// goroutine gets its own copies of what it keeps.
+	req.ID, req.Args = bytes.Clone(req.ID), bytes.Clone(req.Args)
 	c.handlers.Add(1)
 	go func() {
 		defer c.handlers.Done()
 		res, err := s.runOp(c.ctx, sess, req)
-		c.reply(s.finish(req.ID, req.Op, sess, res, err), req.Op)
+		if !c.unread.Load() { // else the connection is cut: nobody reads the reply
+			c.reply(s.finish(req.ID, req.Op, sess, res, err), req.Op)
+		}
 		// The reply is queued before the request stops counting as in
 		// flight: shutdown sends its close frame only after it.
 		s.end()
 		<-c.slots
 	}()
 	return true
+}
+
+// inlineOps are the ops a reader may run itself: reads of one key, which
+// wait for nothing but the store.
+var inlineOps = map[string]bool{"GetAsync": true, "ReadForUpdate": true}
+
+// inline says whether the reader runs a request itself rather than on a
+// goroutine of its own. Only a read of one key, and only when there is no
+// gate (throttling off) and no fault rule: then nothing can make it wait in
+// a queue or for a delay, so the requests behind it on the connection are
+// held up only as long as the store takes to answer it. Every other request
+// (a write, which may wait for a key lock and a commit; a listing; anything
+// a gate or a fault rule may hold) runs on its own goroutine, so that
+// requests in flight on one connection still run concurrently and answer
+// in any order.
+func (c *wsConn) inline(op string) bool {
+	d := c.srv.disp
+	return inlineOps[op] && d.Gate == nil && !d.Faults.Active()
 }
 
 // hello opens the connection's session.

@@ -51,6 +51,10 @@ type Options struct {
 	NoWebStream bool
 	// Lune runs in the Lune mode instead of the Roblox one.
 	Lune bool
+	// Plugin adds a fake Studio plugin environment to the Roblox mode
+	// (lua/plugin.lua): the plugin object, toolbars, dock widgets, GUI
+	// Instances and their data types, for the Studio plugin's tests.
+	Plugin bool
 	// LuneOld gives @lune/net its older shape (net.socket, net.request) and a
 	// socket close that raises.
 	LuneOld bool
@@ -148,8 +152,9 @@ func New(opts Options) (*Env, error) {
 	}
 	cfg.RawSetString("env", envT)
 	e.L.SetGlobal("__config", cfg)
-	for _, name := range []string{"lua/core.lua", "lua/roblox.lua", "lua/lune.lua"} {
-		if name == "lua/roblox.lua" && opts.Lune || name == "lua/lune.lua" && !opts.Lune {
+	for _, name := range []string{"lua/core.lua", "lua/roblox.lua", "lua/plugin.lua", "lua/lune.lua"} {
+		if name == "lua/roblox.lua" && opts.Lune || name == "lua/lune.lua" && !opts.Lune ||
+			name == "lua/plugin.lua" && (opts.Lune || !opts.Plugin) {
 			continue
 		}
 		src, err := preludes.ReadFile(name)

@@ -79,6 +79,8 @@ local InstanceMeta = { __type = "Instance" }
 local function class(name, base, props, methods)
 	classes[name] = { name = name, base = base, props = props or {}, methods = methods or {} }
 end
+H.class = class
+H.classes = classes
 
 local function isA(className, wanted)
 	local c = classes[className]
@@ -119,7 +121,14 @@ local function fullName(inst)
 	local parts = {}
 	while d ~= nil and d.ClassName ~= "DataModel" do
 		table.insert(parts, 1, d.Name)
-		d = d.Parent and data[d.Parent]
+		-- not "d = d.Parent and data[d.Parent]": gopher-lua leaves d as it
+		-- was when the left operand of such an "and" is nil, which looped
+		-- for ever on an Instance tree outside the DataModel (the plugin's)
+		local parent = d.Parent
+		if parent == nil then
+			break
+		end
+		d = data[parent]
 	end
 	return table.concat(parts, ".")
 end
@@ -305,6 +314,8 @@ local creatable = {
 	DataStoreIncrementOptions = true,
 }
 
+H.creatable = creatable
+
 Instance = {
 	new = function(className, parent)
 		if not creatable[className] then
@@ -356,6 +367,8 @@ local function enum(name, items)
 		end,
 	})
 end
+
+H.enum = enum
 
 Enum = setmetatable({
 	DataStoreRequestType = enum("DataStoreRequestType", {
@@ -727,20 +740,23 @@ end
 H.rawrequire = rawrequire
 
 -- buildTree turns a directory laid out by Rojo's conventions into Instances:
--- init.lua makes the folder a ModuleScript, X.lua a ModuleScript named X,
+-- init.lua makes the folder a ModuleScript (init.server.lua a Script,
+-- init.client.lua a LocalScript), X.lua a ModuleScript named X,
 -- X.server.lua a Script, X.client.lua a LocalScript, other folders Folders.
+local initFiles = { ["init.lua"] = "ModuleScript", ["init.server.lua"] = "Script", ["init.client.lua"] = "LocalScript" }
+
 local function buildTree(path, name)
 	local entries = go.list_dir(path)
 	local init = nil
 	for _, e in ipairs(entries) do
-		if not e.isDir and e.name == "init.lua" then
+		if not e.isDir and initFiles[e.name] ~= nil then
 			init = e
 		end
 	end
 	local inst
 	if init ~= nil then
-		inst = newInstance("ModuleScript", name)
-		inst.Source = go.read_file(path .. "/init.lua")
+		inst = newInstance(initFiles[init.name], name)
+		inst.Source = go.read_file(path .. "/" .. init.name)
 	else
 		inst = newInstance("Folder", name)
 	end
@@ -750,7 +766,7 @@ local function buildTree(path, name)
 	for _, e in ipairs(entries) do
 		if e.isDir then
 			buildTree(path .. "/" .. e.name, e.name).Parent = inst
-		elseif e.name ~= "init.lua" then
+		elseif initFiles[e.name] == nil then
 			local base, kind = string.match(e.name, "^(.-)%.(%a+)%.lua$")
 			local className = "ModuleScript"
 			if base ~= nil and kind == "server" then

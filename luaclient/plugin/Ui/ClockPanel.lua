@@ -1,0 +1,65 @@
+-- ClockPanel: the "Clock" tab: the daemon's time and kind of clock, and
+-- "Advance" by a typed duration (virtual clocks only).
+
+local Theme = require(script.Parent:WaitForChild("Theme"))
+local Widgets = require(script.Parent:WaitForChild("Widgets"))
+
+local ClockPanel = {}
+
+function ClockPanel.build(parent, app)
+	local model = app.models.clock
+	local root = Widgets.frame(parent, "ClockPanel", { Visible = false })
+	local now = Widgets.label(root, "Now", "", nil, { Font = Theme.bold, TextSize = Theme.textSize + 4 })
+	local kind = Widgets.label(root, "Kind", "", nil, { TextColor3 = Theme.colors.muted, TextWrapped = true })
+	local controls = Widgets.row(root, "Controls")
+	local refresh = Widgets.button(controls, "RefreshButton", "Refresh", 70)
+	Widgets.label(controls, "DurationLabel", "Advance by", 76)
+	local duration = Widgets.box(controls, "DurationBox", "90s, 5m, 1h30m, 30d", 150)
+	local advance = Widgets.button(controls, "AdvanceButton", "Advance", 70)
+	local message = Widgets.message(root, "Message")
+	local spacer = Widgets.frame(root, "Spacer", { BackgroundTransparency = 1 })
+	Widgets.stack({ { now, 30 }, { kind, 24 }, { controls, 28 }, { message, 36 }, { spacer } })
+
+	local panel = { root = root }
+
+	function panel.render(view)
+		now.Text = view.now and ("Now: " .. view.time .. "   (" .. string.format("%.0f", view.now) .. " ms)") or "Now: -"
+		kind.Text = "Clock: " .. view.kind
+		advance.Visible = view.virtual ~= false
+		Widgets.say(message, view.message, view.ok)
+	end
+
+	local function run(f)
+		app:Run(function()
+			panel.render(f())
+		end)
+	end
+	local function doAdvance()
+		local text = duration.Text
+		run(function()
+			return model:Advance(text)
+		end)
+	end
+	refresh.Activated:Connect(function()
+		run(function()
+			return model:Refresh()
+		end)
+	end)
+	advance.Activated:Connect(doAdvance)
+	duration.FocusLost:Connect(function(enterPressed)
+		if enterPressed then
+			doAdvance()
+		end
+	end)
+
+	function panel.onShow()
+		run(function()
+			return model:Refresh()
+		end)
+	end
+
+	panel.render(model:View())
+	return panel
+end
+
+return ClockPanel

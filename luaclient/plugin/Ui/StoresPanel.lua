@@ -1,0 +1,81 @@
+-- StoresPanel: the "Stores" tab: a prefix box, List / Prev / Next, and the
+-- data stores of the universe; clicking one opens its keys.
+
+local Widgets = require(script.Parent:WaitForChild("Widgets"))
+
+local StoresPanel = {}
+
+function StoresPanel.build(parent, app)
+	local model = app.models.stores
+	local root = Widgets.frame(parent, "StoresPanel", { Visible = false })
+	local controls = Widgets.row(root, "Controls")
+	Widgets.label(controls, "PrefixLabel", "Name prefix", 80)
+	local prefix = Widgets.box(controls, "PrefixBox", "(all stores)", 180)
+	local list = Widgets.button(controls, "ListButton", "List", 60)
+	local prev = Widgets.button(controls, "PrevButton", "< Prev", 64)
+	local nextButton = Widgets.button(controls, "NextButton", "Next >", 64)
+	local page = Widgets.label(controls, "PageLabel", "", 80)
+	local message = Widgets.message(root, "Message")
+	local rows = Widgets.list(root, "List")
+	Widgets.stack({ { controls, 28 }, { message, 36 }, { rows } })
+
+	local panel = { root = root, loaded = false }
+
+	function panel.render(view)
+		panel.loaded = true
+		Widgets.say(message, view.message, view.ok)
+		page.Text = view.page > 0 and ("page " .. view.page) or ""
+		prev.Visible = view.hasPrev
+		nextButton.Visible = view.hasNext
+		Widgets.clear(rows)
+		for i, row in ipairs(view.rows) do
+			local text = string.format("%-50s  updated %s  created %s", row.name, row.updated, row.created)
+			Widgets.listRow(rows, i, text, i % 2 == 0 and "rowAlt" or "row", function()
+				app:OpenKeys(row.name)
+			end)
+		end
+	end
+
+	local function run(f)
+		app:Run(function()
+			panel.render(f())
+		end)
+	end
+
+	list.Activated:Connect(function()
+		run(function()
+			return model:Search(prefix.Text)
+		end)
+	end)
+	prefix.FocusLost:Connect(function(enterPressed)
+		if enterPressed then
+			run(function()
+				return model:Search(prefix.Text)
+			end)
+		end
+	end)
+	prev.Activated:Connect(function()
+		run(function()
+			return model:Prev()
+		end)
+	end)
+	nextButton.Activated:Connect(function()
+		run(function()
+			return model:Next()
+		end)
+	end)
+
+	function panel.onShow()
+		if not panel.loaded then
+			run(function()
+				return model:Search(prefix.Text)
+			end)
+		end
+	end
+
+	panel.render(model:View())
+	panel.loaded = false
+	return panel
+end
+
+return StoresPanel
