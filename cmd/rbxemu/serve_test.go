@@ -290,3 +290,23 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestServeWritesACPUProfile(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	prof := filepath.Join(t.TempDir(), "daemon.out")
+	_, stderr, sigs, done := startServe(t, nil, "--in-memory", "--port", "0", "--cpuprofile", prof)
+	sigs <- syscall.SIGTERM
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	// A pprof profile is gzip-compressed protobuf.
+	b, err := os.ReadFile(prof)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile %s: %d bytes, %v", prof, len(b), err)
+	}
+}

@@ -327,7 +327,7 @@ func TestHalfOpenConnectionsAreDropped(t *testing.T) {
 	if d := time.Since(start); d < hostilePongWait/2 {
 		t.Errorf("dropped after %v, before pongWait", d)
 	}
-	time.Sleep(3 * hostilePongWait)
+	time.Sleep(2 * hostilePongWait)
 	select {
 	case err := <-liveErr:
 		t.Fatalf("a client that answers pings was dropped: %v", err)

@@ -283,7 +283,8 @@ func (c *wsConn) write(b []byte) error {
 // instead: its client is not reading what it asked for.
 func (c *wsConn) enqueue(b []byte) {
 	c.queued.Add(1)
-	if n := c.queuedBytes.Add(int64(len(b))); n > c.srv.lim.maxQueuedBytes {
+	// (One frame alone always goes, however large: an inline export may be.)
+	if n := c.queuedBytes.Add(int64(len(b))); n > c.srv.lim.maxQueuedBytes && n > int64(len(b)) {
 		c.queued.Add(-1)
 		c.queuedBytes.Add(-int64(len(b)))
 		if !c.unread.Swap(true) {

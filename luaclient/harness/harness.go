@@ -18,6 +18,11 @@
 // A Lune mode (Options.Lune) leaves out the Roblox globals and offers fakes
 // of @lune/net, @lune/task, @lune/fs, @lune/luau, @lune/process and
 // @lune/serde instead, to run the shim's Lune runner.
+//
+// A plugin mode (Options.Plugin, lua/plugin.lua) adds a fake Studio plugin
+// environment to the Roblox one, for the Studio plugin's tests: the plugin
+// object (toolbars, dock widgets, settings), GUI Instances with their data
+// types and enums, and helpers to click, type and look around.
 package harness
 
 import (

@@ -168,7 +168,6 @@ func runPluginLua(t testing.TB, env *harness.Env, name, src string) {
 	}
 }
 
-
 // The plugin Script, run as Studio runs it, makes the toolbar button and
 // the widget; the button shows the widget, which connects and walks from
 // the stores to a store's keys to a key's value by clicks; closing the
@@ -271,9 +270,7 @@ func TestPluginStoresAndKeys(t *testing.T) {
 		players:RemoveAsync("Other")
 		ds:GetDataStore("Players", "s2"):SetAsync("Player_9", 9)
 
-		print("setup done")
 		local app = H.startApp()
-		print("app")
 		H.module("Model/Stores").PAGE_SIZE = 2
 		H.module("Model/Keys").PAGE_SIZE = 3
 
@@ -293,58 +290,61 @@ func TestPluginStoresAndKeys(t *testing.T) {
 		v = s:Prev()
 		expectEq(H.field(v.rows, "name"), { "Delta", "Epsilon" }, "back to page 2")
 		expectEq(v.rows[1].created, "2026-01-01 00:00:00.000 UTC", "created")
-		print("search G")
 		v = s:Search("  G ")
 		expectEq(H.field(v.rows, "name"), { "Gamma" }, "prefix, trimmed")
 		v = s:Search("Zz")
 		expectEq(#v.rows, 0, "no match")
 		expectTrue(H.contains(v.message, "No data store starts with \"Zz\""), "message: " .. tostring(v.message))
 
-		print("keys")
 		local k = app.models.keys
-		print("step 1")
 		v = k:Search({ store = "Players", prefix = "Player_" })
 		expectEq(v.ok, true, "keys: " .. tostring(v.message))
 		expectEq(H.field(v.rows, "key"), { "Player_1", "Player_2", "Player_3" }, "keys page 1")
 		expectEq(v.query.scope, "global", "default scope")
-		print("step 2")
 		v = k:Next()
 		expectEq(H.field(v.rows, "key"), { "Player_4", "Player_5", "Player_6" }, "keys page 2")
-		print("step 3")
 		v = k:Next()
 		expectEq(H.field(v.rows, "key"), { "Player_7" }, "keys page 3")
 		expectEq({ v.hasPrev, v.hasNext }, { true, false }, "last keys page")
-		print("step 4")
 		v = k:Prev()
 		expectEq(H.field(v.rows, "key"), { "Player_4", "Player_5", "Player_6" }, "keys back to page 2")
-		print("step 5")
 		expectEq(k:Target("Player_5"), { store = "Players", scope = "global", allScopes = false, key = "Player_5" }, "target")
 
-		print("step 6")
 		v = k:Search({ store = "Players", prefix = "O" })
 		expectEq(H.field(v.rows, "key"), { "Other" }, "a deleted key is listed until its tombstone expires")
-		print("step 7")
 		v = k:Search({ store = "Players", prefix = "O", excludeDeleted = true })
 		expectEq(H.field(v.rows, "key"), {}, "excludeDeleted")
-		print("step 8")
 		v = k:Search({ store = "Players", scope = "s2" })
 		expectEq(H.field(v.rows, "key"), { "Player_9" }, "another scope")
-		print("step 9")
 		v = k:Search({ store = "Players", allScopes = true, prefix = "s2/" })
 		expectEq(H.field(v.rows, "key"), { "s2/Player_9" }, "all scopes")
-		print("step 10")
 		expectEq(k:Target("s2/Player_9").allScopes, true, "all-scopes target")
+		local ev = app.models.entry:Load(k:Target("s2/Player_9"))
+		expectEq({ ev.ok, ev.title, ev.valueText, #ev.versions.rows }, { true, "Players (all scopes) / s2/Player_9", "9", 1 },
+			"an all-scopes key opens: " .. tostring(ev.message))
 
-		print("step 11")
+		-- many listings in a row: the daemon meters the plugin's session like a
+		-- game server's (9 lists, then none until the virtual clock moves), so
+		-- the client moves to a fresh session before a budget runs out
+		for i = 1, 30 do
+			v = k:Search({ store = "Players", prefix = "Player_" })
+			expectEq(v.ok, true, "listing " .. i .. ": " .. tostring(v.message))
+		end
+		local plugins = 0
+		for _, row in ipairs(app.models.budgets:Refresh().rows) do
+			if row.client == "plugin" then
+				plugins = plugins + 1
+			end
+		end
+		expectEq(plugins, 1, "the old sessions said bye")
+
 		v = k:Search({ store = "  " })
 		expectEq(v.ok, false, "no store")
 		expectTrue(H.contains(v.message, "Type a data store name"), "message: " .. tostring(v.message))
-		print("step 12")
 		v = k:Search({ store = string.rep("x", 51) })
 		expectEq(v.ok, false, "a name the daemon refuses")
 		expectTrue(v.message ~= nil and v.message ~= "", "its error is shown")
 
-		print("widget")
 		-- through the widget: paging buttons follow the model
 		app:SetOpen(true)
 		H.settle(app)
@@ -786,6 +786,26 @@ func TestPluginMonitorWithoutWebSocket(t *testing.T) {
 			expectEq(s.queued, 0, "queues empty")
 		end
 		H.closeWidget(app.widget)
+
+		-- a Studio where CreateWebStreamClient exists but refuses plugins
+		local http = game:GetService("HttpService")
+		local refusing = setmetatable({
+			CreateWebStreamClient = function()
+				error("CreateWebStreamClient is not allowed here", 0)
+			end,
+		}, { __index = function(_, k)
+			local f = http[k]
+			return function(_, ...)
+				return f(http, ...)
+			end
+		end })
+		local app2 = H.startApp({ stream = true, http = refusing })
+		local m2 = app2.models.monitor
+		expectEq(m2.mode, "stream", "tries the WebSocket first")
+		v = m2:Start()
+		expectEq(v.mode, "poll", "falls back to polling")
+		expectTrue(H.contains(v.notice, "(CreateWebStreamClient is not allowed here)"), v.notice)
+		expectTrue(#v.sessions > 0, "sessions shown")
 	`)
 }
 

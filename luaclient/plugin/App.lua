@@ -166,7 +166,7 @@ function App:Select(name)
 	end
 end
 
--- Reconnect applies the connection bar (saving what changed) and follows it
+-- Reconnect applies the connection bar (saving its fields) and follows it
 -- everywhere: the monitor reconnects, the shown tab reloads.
 function App:Reconnect(url, token, universe)
 	self:Run(function()

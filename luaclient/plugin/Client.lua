@@ -15,6 +15,15 @@
 -- Call returns the reply's result twice: as plain Lua values, and as the
 -- order-preserving tree of Json.parse (for values shown and written back
 -- exactly). A refused request raises the daemon's error.text unchanged.
+--
+-- Budgets. The daemon meters a "plugin" session like a game server: 9
+-- list requests at start, then 5 a minute, and on a virtual clock nothing
+-- refills until the clock is moved, so a plugin that browses would soon
+-- wait in a throttle queue for ever. Until the daemon leaves plugin
+-- sessions unmetered (as it does Open Cloud's), the client opens a fresh
+-- session (with a fresh startup burst) before a metered request when the
+-- latest reply showed a budget running low, and says bye to the old one.
+-- OwnSession tells the monitor which sessions were the plugin's.
 
 local Json = require(script.Parent:WaitForChild("Json"))
 
@@ -60,10 +69,19 @@ function Client.parseUrl(text)
 	return (secure and "https://" or "http://") .. hostport
 end
 
+-- LOW_BUDGET: a budget below this in the latest reply makes the next metered
+-- request go to a fresh session (a little above 1, for requests that run at
+-- the same time).
+Client.LOW_BUDGET = 3
+
+-- unmetered ops take no budget (CommitUpdate is the second half of an
+-- update whose first half paid; _emulator ops and the door's own are free).
+local unmetered = { hello = true, players = true, ping = true, bye = true, CommitUpdate = true }
+
 -- new makes an unconnected client. settings: url, token, universeId,
 -- placeId (numbers, optional), http (HttpService).
 function Client.new(settings)
-	local self = setmetatable({ settings = settings, sessionId = nil, nextId = 0, info = nil }, Client)
+	local self = setmetatable({ settings = settings, sessionId = nil, nextId = 0, info = nil, own = {} }, Client)
 	local base, why = Client.parseUrl(settings.url or Client.DEFAULT_URL)
 	self.base = base
 	self.urlProblem = why
@@ -146,9 +164,52 @@ function Client:Connect()
 		error(failure(reply, "hello"), 0)
 	end
 	self.sessionId = reply.result.session
+	self.own[self.sessionId] = true
 	self.info = reply.result
 	self.now = reply.now
+	self.budgets = reply.budgets
 	return reply.result
+end
+
+-- OwnSession reports whether a session id is (or was) this client's.
+function Client:OwnSession(id)
+	return id ~= nil and self.own[id] == true
+end
+
+-- runningLow reports whether op should go to a fresh session (see the file
+-- comment).
+function Client:_runningLow(op)
+	if unmetered[op] or string.sub(op, 1, 10) == "_emulator." or type(self.budgets) ~= "table" then
+		return false
+	end
+	for _, v in pairs(self.budgets) do
+		if type(v) == "number" and v < Client.LOW_BUDGET then
+			return true
+		end
+	end
+	return false
+end
+
+-- ensure makes sure a session is open (a fresh one when op would find a
+-- budget running low); one thread at a time opens it, the others wait.
+function Client:_ensure(op)
+	while self.opening do
+		task.wait(0.03)
+	end
+	if self.sessionId ~= nil and not self:_runningLow(op) then
+		return
+	end
+	self.opening = true
+	local ok, err = pcall(function()
+		if self.sessionId ~= nil then
+			self:Close(true)
+		end
+		self:Connect()
+	end)
+	self.opening = false
+	if not ok then
+		error(err, 0)
+	end
 end
 
 -- Call performs op and returns its result (plain values) and the result's
@@ -156,13 +217,14 @@ end
 -- the session.
 function Client:Call(op, args)
 	for attempt = 1, 2 do
-		if self.sessionId == nil then
-			self:Connect()
-		end
+		self:_ensure(op)
 		local node = self:_post(op, args, true)
 		local reply = Json.toLua(node)
 		if type(reply.now) == "number" then
 			self.now = reply.now
+		end
+		if reply.budgets ~= nil then
+			self.budgets = reply.budgets
 		end
 		if reply.ok then
 			local resultNode = Json.member(node, "result")
@@ -177,8 +239,10 @@ function Client:Call(op, args)
 	end
 end
 
--- Close tells the daemon to forget the session now (nobody waits for it).
-function Client:Close()
+-- Close tells the daemon to forget the session now; wait: before going on
+-- (otherwise nobody waits for the answer). A failure is ignored: an HTTP
+-- session the daemon does not hear from expires by itself.
+function Client:Close(wait)
 	local sessionId = self.sessionId
 	self.sessionId = nil
 	if sessionId == nil or self.base == nil then
@@ -190,11 +254,16 @@ function Client:Close()
 		headers["Authorization"] = "Bearer " .. self.settings.token
 	end
 	local url = self.rpcUrl
-	task.spawn(function()
+	local function bye()
 		pcall(function()
 			http:RequestAsync({ Url = url, Method = "POST", Headers = headers, Body = "{\"op\":\"bye\"}" })
 		end)
-	end)
+	end
+	if wait then
+		bye()
+	else
+		task.spawn(bye)
+	end
 end
 
 return Client

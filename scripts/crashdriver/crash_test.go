@@ -12,9 +12,12 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	if testing.Short() {
 		t.Skip("builds and kills the daemon: skipped with -short")
 	}

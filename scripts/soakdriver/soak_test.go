@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func TestShortSoak(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	if testing.Short() {
 		t.Skip("builds and runs the daemon: skipped with -short")
 	}

@@ -88,9 +88,8 @@ end
 
 -- own reports whether an event is one of the plugin's own calls.
 function Monitor:_own(event)
-	local client = self.connection.client
-	return event.session ~= nil and (event.session == client.sessionId
-		or (self.stream ~= nil and event.session == self.stream.sessionId))
+	return self.connection.client:OwnSession(event.session)
+		or (self.stream ~= nil and event.session ~= nil and event.session == self.stream.sessionId)
 end
 
 -- Push adds one monitor event (as the daemon sends it).
@@ -164,6 +163,13 @@ function Monitor:Start()
 		return self:View()
 	end
 	self.stream:Start()
+	if self.stream.unavailable then
+		-- CreateWebStreamClient exists but refused: poll instead
+		self.fallbackWhy = self.stream.why
+		self.stream = nil
+		self.mode = "poll"
+		return self:Poll()
+	end
 	return self:View()
 end
 
@@ -236,6 +242,9 @@ function Monitor:View()
 	if self.mode == "poll" then
 		notice = "This Studio cannot open a WebSocket (HttpService:CreateWebStreamClient), and the daemon's "
 			.. "HTTP monitor is an endless stream: showing each session's throttle queues instead of single calls."
+		if self.fallbackWhy ~= nil then
+			notice = notice .. " (" .. tostring(self.fallbackWhy) .. ")"
+		end
 	elseif self.state == "live" then
 		notice = "Live: every DataStore call of every session, newest first (the plugin's own calls left out)."
 	elseif self.state == "connecting" then

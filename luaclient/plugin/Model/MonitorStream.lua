@@ -109,6 +109,8 @@ function MonitorStream:Start()
 		return o.http:CreateWebStreamClient(Enum.WebStreamClientType.WebSocket, { Url = o.url })
 	end)
 	if not ok then
+		-- this Studio has no WebSocket for plugins after all
+		self.unavailable = true
 		self:_set("failed", tostring(client))
 		return
 	end

@@ -21,6 +21,8 @@ function KeysPanel.build(parent, app)
 	local paging = Widgets.row(root, "Paging")
 	local prev = Widgets.button(paging, "PrevButton", "< Prev", 64)
 	local nextButton = Widgets.button(paging, "NextButton", "Next >", 64)
+	local _, excludeDeleted = Widgets.toggle(paging, "DeletedButton", "Deleted keys: hidden", "Deleted keys: shown", 140,
+		false)
 	local page = Widgets.label(paging, "PageLabel", "", 200)
 	local message = Widgets.message(root, "Message")
 	local rows = Widgets.list(root, "List")
@@ -53,7 +55,13 @@ function KeysPanel.build(parent, app)
 
 	local function search()
 		run(function()
-			return model:Search({ store = store.Text, scope = scope.Text, allScopes = allScopes(), prefix = prefix.Text })
+			return model:Search({
+				store = store.Text,
+				scope = scope.Text,
+				allScopes = allScopes(),
+				prefix = prefix.Text,
+				excludeDeleted = excludeDeleted(),
+			})
 		end)
 	end
 	panel.search = search

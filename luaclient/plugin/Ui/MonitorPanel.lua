@@ -103,10 +103,15 @@ function MonitorPanel.build(parent, app)
 		end
 	end
 
-	-- tick is called periodically while the tab is shown.
+	-- tick is called periodically while the tab is shown: it polls in the
+	-- fallback mode, and reconnects a stream the daemon dropped (restarted)
+	-- unless Stop was pressed.
 	function panel.tick()
 		if model.mode == "poll" then
 			panel.render(model:Poll())
+		elseif (model.state == "failed" or model.state == "closed") and not panel.stopped then
+			model:Stop()
+			panel.render(model:Start())
 		end
 	end
 

@@ -1,5 +1,6 @@
 -- StoresPanel: the "Stores" tab: a prefix box, List / Prev / Next, and the
--- data stores of the universe; clicking one opens its keys.
+-- data stores of the universe (listed again each time the tab is shown);
+-- clicking one opens its keys.
 
 local Widgets = require(script.Parent:WaitForChild("Widgets"))
 
@@ -19,10 +20,9 @@ function StoresPanel.build(parent, app)
 	local rows = Widgets.list(root, "List")
 	Widgets.stack({ { controls, 28 }, { message, 36 }, { rows } })
 
-	local panel = { root = root, loaded = false }
+	local panel = { root = root }
 
 	function panel.render(view)
-		panel.loaded = true
 		Widgets.say(message, view.message, view.ok)
 		page.Text = view.page > 0 and ("page " .. view.page) or ""
 		prev.Visible = view.hasPrev
@@ -65,16 +65,14 @@ function StoresPanel.build(parent, app)
 		end)
 	end)
 
+	-- onShow lists the stores afresh each time the tab is shown
 	function panel.onShow()
-		if not panel.loaded then
-			run(function()
-				return model:Search(prefix.Text)
-			end)
-		end
+		run(function()
+			return model:Search(prefix.Text)
+		end)
 	end
 
 	panel.render(model:View())
-	panel.loaded = false
 	return panel
 end
 

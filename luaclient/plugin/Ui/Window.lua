@@ -75,9 +75,17 @@ function Window.build(widget, actions)
 		else
 			status.TextColor3 = Theme.colors.muted
 		end
-		url.Text = view.url or ""
-		token.Text = view.token or ""
-		universe.Text = view.universe or ""
+		-- the boxes follow the saved settings, but only when those changed, so
+		-- a status redraw never overwrites what is being typed
+		local shown = window.shownSettings or {}
+		for _, f in ipairs({ { url, "url" }, { token, "token" }, { universe, "universe" } }) do
+			local value = view[f[2]] or ""
+			if shown[f[2]] ~= value then
+				f[1].Text = value
+				shown[f[2]] = value
+			end
+		end
+		window.shownSettings = shown
 	end
 
 	-- show makes one panel visible and marks its tab.
