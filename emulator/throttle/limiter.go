@@ -146,7 +146,7 @@ func (l *Limiter) state(s *dispatch.Session) *session {
 		return v.(*session)
 	}
 	now := l.nowMs()
-	st := &session{s: s, unmetered: s.ClientKind == "opencloud", players: max(s.Players(), 0)}
+	st := &session{s: s, unmetered: unmeteredKind(s.ClientKind), players: max(s.Players(), 0)}
 	for _, t := range budgetTypes {
 		st.buckets[t] = newBucket(defaults[t], now)
 	}
@@ -369,3 +369,10 @@ func (l *Limiter) Rates(s *dispatch.Session) map[string]dispatch.Rate {
 
 // shuttingDown is the error of a call that meets a closed Limiter.
 func shuttingDown() error { return dserr.New(dserr.ProtocolShuttingDown) }
+
+// unmeteredKind reports whether sessions of a client kind are tools rather
+// than game servers: Open Cloud requests and the Studio plugin get no
+// per-server budgets or queues (a game server's 5 list requests a minute
+// would stall a person browsing keys), but still count against per-key
+// windows and experience quotas, as Open Cloud does on Roblox.
+func unmeteredKind(kind string) bool { return kind == "opencloud" || kind == "plugin" }
