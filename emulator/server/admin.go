@@ -393,6 +393,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		"faults":   {{http.MethodGet, s.adminOp("_emulator.faults.list", false)}, {http.MethodPost, s.adminOp("_emulator.faults.add", true)}, {http.MethodDelete, s.adminFaultsClear}},
 		"sessions": {{http.MethodGet, s.adminOp("_emulator.sessions", false)}},
 		"monitor":  {{http.MethodGet, s.adminMonitor}},
+		// The clock and budget controls of docs/throttling.md, as their ops.
+		"clock":         {{http.MethodGet, s.adminOp("_emulator.clock", false)}},
+		"clock/advance": {{http.MethodPost, s.adminOp("_emulator.clock.advance", true)}},
+		"clock/set":     {{http.MethodPost, s.adminOp("_emulator.clock.set", true)}},
+		"budgets":       {{http.MethodGet, s.adminOp("_emulator.budgets", false)}},
+		"stats":         {{http.MethodGet, s.adminOp("_emulator.stats", false)}},
 	}
 	hs, ok := routes[route]
 	if !ok {
