@@ -175,6 +175,20 @@ local function parseNumber(s, i)
 	return { kind = "number", raw = string.sub(s, i, e - 1) }, e
 end
 
+-- nextItem reads what follows a member or an item of a container that ends
+-- with close: true and the position after close, or false and the position
+-- after the ','.
+local function nextItem(s, i, close)
+	i = skip(s, i)
+	local d = string.sub(s, i, i)
+	if d == close then
+		return true, i + 1
+	elseif d ~= "," then
+		fail(s, i, "expected ',' or '" .. close .. "', found " .. describe(s, i))
+	end
+	return false, i + 1
+end
+
 parseValue = function(s, i, depth)
 	if depth > 200 then
 		fail(s, i, "nested too deeply")
@@ -208,14 +222,11 @@ parseValue = function(s, i, depth)
 			value, i = parseValue(s, i + 1, depth + 1)
 			node.keys[#node.keys + 1] = keyNode.value
 			node.values[#node.values + 1] = value
-			i = skip(s, i)
-			local d = string.sub(s, i, i)
-			if d == "}" then
-				return node, i + 1
-			elseif d ~= "," then
-				fail(s, i, "expected ',' or '}', found " .. describe(s, i))
+			local closed
+			closed, i = nextItem(s, i, "}")
+			if closed then
+				return node, i
 			end
-			i = i + 1
 		end
 	elseif c == "[" then
 		local node = { kind = "array", items = {} }
@@ -227,14 +238,11 @@ parseValue = function(s, i, depth)
 			local value
 			value, i = parseValue(s, i, depth + 1)
 			node.items[#node.items + 1] = value
-			i = skip(s, i)
-			local d = string.sub(s, i, i)
-			if d == "]" then
-				return node, i + 1
-			elseif d ~= "," then
-				fail(s, i, "expected ',' or ']', found " .. describe(s, i))
+			local closed
+			closed, i = nextItem(s, i, "]")
+			if closed then
+				return node, i
 			end
-			i = i + 1
 		end
 	elseif c == "\"" then
 		return parseString(s, i)

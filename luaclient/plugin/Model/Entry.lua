@@ -43,10 +43,7 @@ function Entry.new(connection)
 		local args = self:_args()
 		args.sortDirection = "Descending"
 		args.pageSize = Entry.VERSIONS_PAGE_SIZE
-		if cursor ~= nil then
-			args.cursor = cursor
-		end
-		return (self.connection.client:Call("ListVersionsAsync", args))
+		return (self.connection.client:Call("ListVersionsAsync", Pager.withCursor(args, cursor)))
 	end)
 	return self
 end

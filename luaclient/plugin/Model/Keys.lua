@@ -60,54 +60,26 @@ function Keys.new(connection)
 		if q.excludeDeleted then
 			args.excludeDeleted = true
 		end
-		if cursor ~= nil then
-			args.cursor = cursor
-		end
-		return (self.connection.client:Call("ListKeysAsync", args))
+		return (self.connection.client:Call("ListKeysAsync", Pager.withCursor(args, cursor)))
 	end)
 	return self
-end
-
-function Keys:_run(method)
-	local ok, err = self.connection:Try(function()
-		method(self.pager)
-	end)
-	self.message = nil
-	if not ok then
-		self.message = err
-	end
-	return self:View()
 end
 
 -- Search lists the keys of a query from its first page.
 function Keys:Search(query)
 	local q, why = Keys.normalize(query)
 	if q == nil then
-		self.message = why
 		self.pager.items = {}
-		return self:View()
 	end
-	local previous = self.query
-	self.query = q
-	local view = self:_run(Pager.First)
-	if not view.ok and previous ~= nil then
-		self.query = previous
-	end
-	return view
+	return Pager.search(self, q, why)
 end
 
 function Keys:Next()
-	if self.query == nil then
-		return self:View()
-	end
-	return self:_run(Pager.Next)
+	return Pager.step(self, Pager.Next)
 end
 
 function Keys:Prev()
-	if self.query == nil then
-		return self:View()
-	end
-	return self:_run(Pager.Prev)
+	return Pager.step(self, Pager.Prev)
 end
 
 -- Target names a listed key for the Value tab.
@@ -121,20 +93,9 @@ function Keys:View()
 	for i, item in ipairs(self.pager.items) do
 		rows[i] = { key = item.keyName }
 	end
-	local state = self.pager:State()
-	local message = self.message
-	if message == nil and state.page > 0 and #rows == 0 then
-		message = "No keys on this page."
-	end
-	return {
-		ok = self.message == nil,
-		message = message,
-		query = self.query,
-		rows = rows,
-		page = state.page,
-		hasNext = state.hasNext,
-		hasPrev = state.hasPrev,
-	}
+	local view = Pager.view(self, rows, "No keys on this page.")
+	view.query = self.query
+	return view
 end
 
 return Keys

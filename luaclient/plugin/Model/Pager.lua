@@ -67,4 +67,74 @@ function Pager:State()
 	return { page = self.page, hasNext = not self.finished, hasPrev = self.page > 1 }
 end
 
+-- withCursor puts the cursor (nil for the first page) in a fetch's request
+-- arguments and returns them.
+function Pager.withCursor(args, cursor)
+	if cursor ~= nil then
+		args.cursor = cursor
+	end
+	return args
+end
+
+-- What follows serves the listing models (Stores, Keys, Sorted). A model has
+-- connection, pager, message (the last failure, or nil), query (the query
+-- shown, or nil; Stores has none) and a View method.
+
+-- run moves the model's pager with method (Pager.First, Pager.Next or
+-- Pager.Prev) and returns the model's view; a failure becomes its message.
+function Pager.run(model, method)
+	local ok, err = model.connection:Try(function()
+		method(model.pager)
+	end)
+	model.message = nil
+	if not ok then
+		model.message = err
+	end
+	return model:View()
+end
+
+-- search shows the first page of q, a normalized query, or why when q is nil
+-- (it cannot be asked). A query that fails leaves the one shown before in
+-- place, but the view returned is the failed query's.
+function Pager.search(model, q, why)
+	if q == nil then
+		model.message = why
+		return model:View()
+	end
+	local previous = model.query
+	model.query = q
+	local view = Pager.run(model, Pager.First)
+	if not view.ok and previous ~= nil then
+		model.query = previous
+	end
+	return view
+end
+
+-- step moves the model's pager with method once a query has been shown.
+function Pager.step(model, method)
+	if model.query == nil then
+		return model:View()
+	end
+	return Pager.run(model, method)
+end
+
+-- view is the part of a listing model's view they share: rows, the paging
+-- state, and the message: the last failure, else empty when a page is shown
+-- with no rows.
+function Pager.view(model, rows, empty)
+	local state = model.pager:State()
+	local message = model.message
+	if message == nil and state.page > 0 and #rows == 0 then
+		message = empty
+	end
+	return {
+		ok = model.message == nil,
+		message = message,
+		rows = rows,
+		page = state.page,
+		hasNext = state.hasNext,
+		hasPrev = state.hasPrev,
+	}
+end
+
 return Pager

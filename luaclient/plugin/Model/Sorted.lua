@@ -65,10 +65,7 @@ function Sorted.new(connection)
 		if q.maxText ~= nil then
 			args.maxValue = Json.raw(q.maxText)
 		end
-		if cursor ~= nil then
-			args.cursor = cursor
-		end
-		local result, node = self.connection.client:Call("GetSortedAsync", args)
+		local result, node = self.connection.client:Call("GetSortedAsync", Pager.withCursor(args, cursor))
 		local items = {}
 		local list = Json.member(node, "items")
 		for i, itemNode in ipairs(list and list.items or {}) do
@@ -83,45 +80,17 @@ function Sorted.new(connection)
 	return self
 end
 
-function Sorted:_run(method)
-	local ok, err = self.connection:Try(function()
-		method(self.pager)
-	end)
-	self.message = nil
-	if not ok then
-		self.message = err
-	end
-	return self:View()
-end
-
 -- Query reads the first page of a query.
 function Sorted:Query(query)
-	local q, why = Sorted.normalize(query)
-	if q == nil then
-		self.message = why
-		return self:View()
-	end
-	local previous = self.query
-	self.query = q
-	local view = self:_run(Pager.First)
-	if not view.ok and previous ~= nil then
-		self.query = previous
-	end
-	return view
+	return Pager.search(self, Sorted.normalize(query))
 end
 
 function Sorted:Next()
-	if self.query == nil then
-		return self:View()
-	end
-	return self:_run(Pager.Next)
+	return Pager.step(self, Pager.Next)
 end
 
 function Sorted:Prev()
-	if self.query == nil then
-		return self:View()
-	end
-	return self:_run(Pager.Prev)
+	return Pager.step(self, Pager.Prev)
 end
 
 function Sorted:View()
@@ -134,19 +103,9 @@ function Sorted:View()
 	for i, item in ipairs(self.pager.items) do
 		rows[i] = { rank = first + i, key = item.key, value = item.value }
 	end
-	local message = self.message
-	if message == nil and state.page > 0 and #rows == 0 then
-		message = "No entries (the store is empty, or nothing lies within the bounds)."
-	end
-	return {
-		ok = self.message == nil,
-		message = message,
-		query = self.query,
-		rows = rows,
-		page = state.page,
-		hasNext = state.hasNext,
-		hasPrev = state.hasPrev,
-	}
+	local view = Pager.view(self, rows, "No entries (the store is empty, or nothing lies within the bounds).")
+	view.query = self.query
+	return view
 end
 
 return Sorted

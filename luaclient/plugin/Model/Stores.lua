@@ -20,37 +20,23 @@ function Stores.new(connection)
 		if self.prefix ~= "" then
 			args.prefix = self.prefix
 		end
-		if cursor ~= nil then
-			args.cursor = cursor
-		end
-		return (self.connection.client:Call("ListDataStoresAsync", args))
+		return (self.connection.client:Call("ListDataStoresAsync", Pager.withCursor(args, cursor)))
 	end)
 	return self
-end
-
-function Stores:_run(method)
-	local ok, err = self.connection:Try(function()
-		method(self.pager)
-	end)
-	self.message = nil
-	if not ok then
-		self.message = err
-	end
-	return self:View()
 end
 
 -- Search lists the stores whose names start with prefix (empty: all).
 function Stores:Search(prefix)
 	self.prefix = Format.trim(prefix)
-	return self:_run(Pager.First)
+	return Pager.run(self, Pager.First)
 end
 
 function Stores:Next()
-	return self:_run(Pager.Next)
+	return Pager.run(self, Pager.Next)
 end
 
 function Stores:Prev()
-	return self:_run(Pager.Prev)
+	return Pager.run(self, Pager.Prev)
 end
 
 function Stores:View()
@@ -62,24 +48,13 @@ function Stores:View()
 			updated = Format.time(item.updatedTime),
 		}
 	end
-	local state = self.pager:State()
-	local message = self.message
-	if message == nil and state.page > 0 and #rows == 0 then
-		if self.prefix ~= "" then
-			message = "No data store starts with \"" .. self.prefix .. "\" on this page."
-		else
-			message = "No data stores yet: a store appears once a key is written to it."
-		end
+	local empty = "No data stores yet: a store appears once a key is written to it."
+	if self.prefix ~= "" then
+		empty = "No data store starts with \"" .. self.prefix .. "\" on this page."
 	end
-	return {
-		ok = self.message == nil,
-		message = message,
-		prefix = self.prefix,
-		rows = rows,
-		page = state.page,
-		hasNext = state.hasNext,
-		hasPrev = state.hasPrev,
-	}
+	local view = Pager.view(self, rows, empty)
+	view.prefix = self.prefix
+	return view
 end
 
 return Stores

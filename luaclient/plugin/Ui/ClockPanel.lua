@@ -29,34 +29,23 @@ function ClockPanel.build(parent, app)
 		Widgets.say(message, view.message, view.ok)
 	end
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 	local function doAdvance()
 		local text = duration.Text
 		run(function()
 			return model:Advance(text)
 		end)
 	end
-	refresh.Activated:Connect(function()
-		run(function()
-			return model:Refresh()
-		end)
-	end)
-	advance.Activated:Connect(doAdvance)
-	duration.FocusLost:Connect(function(enterPressed)
-		if enterPressed then
-			doAdvance()
-		end
-	end)
-
-	function panel.onShow()
+	local function update()
 		run(function()
 			return model:Refresh()
 		end)
 	end
+	refresh.Activated:Connect(update)
+	advance.Activated:Connect(doAdvance)
+	Widgets.onEnter({ duration }, doAdvance)
+
+	panel.onShow = update
 
 	panel.render(model:View())
 	return panel

@@ -42,11 +42,7 @@ function FaultsPanel.build(parent, app)
 
 	local panel = { root = root, boxes = boxes }
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 
 	function panel.render(view)
 		Widgets.say(message, view.message, view.ok)
@@ -73,22 +69,19 @@ function FaultsPanel.build(parent, app)
 			return model:Add(form)
 		end)
 	end)
-	refresh.Activated:Connect(function()
+	local function update()
 		run(function()
 			return model:Refresh()
 		end)
-	end)
+	end
+	refresh.Activated:Connect(update)
 	clearAll.Activated:Connect(function()
 		run(function()
 			return model:Clear(nil)
 		end)
 	end)
 
-	function panel.onShow()
-		run(function()
-			return model:Refresh()
-		end)
-	end
+	panel.onShow = update
 
 	panel.render(model:View())
 	return panel

@@ -47,11 +47,7 @@ function KeysPanel.build(parent, app)
 		end
 	end
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 
 	local function search()
 		run(function()
@@ -67,23 +63,8 @@ function KeysPanel.build(parent, app)
 	panel.search = search
 
 	list.Activated:Connect(search)
-	for _, box in ipairs({ store, scope, prefix }) do
-		box.FocusLost:Connect(function(enterPressed)
-			if enterPressed then
-				search()
-			end
-		end)
-	end
-	prev.Activated:Connect(function()
-		run(function()
-			return model:Prev()
-		end)
-	end)
-	nextButton.Activated:Connect(function()
-		run(function()
-			return model:Next()
-		end)
-	end)
+	Widgets.onEnter({ store, scope, prefix }, search)
+	Widgets.paging(run, model, prev, nextButton)
 
 	-- open lists the keys of a store (from the Stores tab).
 	function panel.open(storeName)

@@ -45,11 +45,7 @@ function SortedPanel.build(parent, app)
 		end
 	end
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 
 	local function show()
 		run(function()
@@ -64,23 +60,8 @@ function SortedPanel.build(parent, app)
 		end)
 	end
 	query.Activated:Connect(show)
-	for _, box in ipairs({ store, scope, minValue, maxValue, pageSize }) do
-		box.FocusLost:Connect(function(enterPressed)
-			if enterPressed then
-				show()
-			end
-		end)
-	end
-	prev.Activated:Connect(function()
-		run(function()
-			return model:Prev()
-		end)
-	end)
-	nextButton.Activated:Connect(function()
-		run(function()
-			return model:Next()
-		end)
-	end)
+	Widgets.onEnter({ store, scope, minValue, maxValue, pageSize }, show)
+	Widgets.paging(run, model, prev, nextButton)
 
 	function panel.onShow() end
 

@@ -36,41 +36,19 @@ function StoresPanel.build(parent, app)
 		end
 	end
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 
-	list.Activated:Connect(function()
+	local function search()
 		run(function()
 			return model:Search(prefix.Text)
 		end)
-	end)
-	prefix.FocusLost:Connect(function(enterPressed)
-		if enterPressed then
-			run(function()
-				return model:Search(prefix.Text)
-			end)
-		end
-	end)
-	prev.Activated:Connect(function()
-		run(function()
-			return model:Prev()
-		end)
-	end)
-	nextButton.Activated:Connect(function()
-		run(function()
-			return model:Next()
-		end)
-	end)
+	end
+	list.Activated:Connect(search)
+	Widgets.onEnter({ prefix }, search)
+	Widgets.paging(run, model, prev, nextButton)
 
 	-- onShow lists the stores afresh each time the tab is shown
-	function panel.onShow()
-		run(function()
-			return model:Search(prefix.Text)
-		end)
-	end
+	panel.onShow = search
 
 	panel.render(model:View())
 	return panel

@@ -191,11 +191,7 @@ function ValuePanel.build(parent, app)
 		end
 	end
 
-	local function run(f)
-		app:Run(function()
-			panel.render(f())
-		end)
-	end
+	local run = Widgets.runner(app, panel)
 
 	local function openTyped()
 		run(function()
@@ -203,11 +199,7 @@ function ValuePanel.build(parent, app)
 		end)
 	end
 	open.Activated:Connect(openTyped)
-	key.FocusLost:Connect(function(enterPressed)
-		if enterPressed then
-			openTyped()
-		end
-	end)
+	Widgets.onEnter({ key }, openTyped)
 	reload.Activated:Connect(function()
 		run(function()
 			return model:Reload()
@@ -232,16 +224,7 @@ function ValuePanel.build(parent, app)
 		valueBox.Text = panel.loadedText
 		Widgets.say(message, "", true)
 	end)
-	prev.Activated:Connect(function()
-		run(function()
-			return model:VersionsPrev()
-		end)
-	end)
-	nextButton.Activated:Connect(function()
-		run(function()
-			return model:VersionsNext()
-		end)
-	end)
+	Widgets.paging(run, model, prev, nextButton, "VersionsPrev", "VersionsNext")
 
 	-- open shows a key (from the Keys tab).
 	function panel.open(target)

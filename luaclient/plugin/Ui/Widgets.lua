@@ -205,6 +205,44 @@ function Widgets.listRow(list, index, text, kind, onClick, props)
 	return row
 end
 
+-- runner makes a panel's run(f): through app:Run, f returns a view and
+-- panel.render shows it.
+function Widgets.runner(app, panel)
+	return function(f)
+		app:Run(function()
+			panel.render(f())
+		end)
+	end
+end
+
+-- onEnter calls f (with no arguments) when the editing of any of boxes ends
+-- with Enter.
+function Widgets.onEnter(boxes, f)
+	for _, box in ipairs(boxes) do
+		box.FocusLost:Connect(function(enterPressed)
+			if enterPressed then
+				f()
+			end
+		end)
+	end
+end
+
+-- paging makes a panel's Prev and Next buttons show, through run (see
+-- runner), the view that model:Prev() and model:Next() return, or the
+-- methods named prevMethod and nextMethod.
+function Widgets.paging(run, model, prev, nextButton, prevMethod, nextMethod)
+	prev.Activated:Connect(function()
+		run(function()
+			return model[prevMethod or "Prev"](model)
+		end)
+	end)
+	nextButton.Activated:Connect(function()
+		run(function()
+			return model[nextMethod or "Next"](model)
+		end)
+	end)
+end
+
 -- stack lays children of a panel out from top to bottom: items are
 -- { instance, height }; the last may have height nil to take what is left.
 function Widgets.stack(items)

@@ -50,13 +50,7 @@ function Window.build(widget, actions)
 		actions.connect(url.Text, token.Text, universe.Text)
 	end
 	connect.Activated:Connect(submit)
-	for _, box in ipairs({ url, token, universe }) do
-		box.FocusLost:Connect(function(enterPressed)
-			if enterPressed then
-				submit()
-			end
-		end)
-	end
+	Widgets.onEnter({ url, token, universe }, submit)
 
 	for _, name in ipairs(Window.TABS) do
 		local tab = Widgets.button(tabBar, "Tab_" .. name, name, 76, function()
