@@ -111,15 +111,10 @@ func listKeysAsync(ctx context.Context, d *Dispatcher, s *Session, args json.Raw
 		return nil, err
 	}
 	c := &Call{Op: op, Store: ref, RequestTypes: []string{"StandardList"}}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	page, err := d.Engine.ListKeys(ref, engine.ListKeysOptions{Prefix: a.Prefix, PageSize: size, Cursor: a.Cursor, ExcludeDeleted: a.ExcludeDeleted})
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return page, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		page, err := d.Engine.ListKeys(ref, engine.ListKeysOptions{Prefix: a.Prefix, PageSize: size, Cursor: a.Cursor, ExcludeDeleted: a.ExcludeDeleted})
+		return page, 0, err
+	})
 }
 
 type listStoresArgs struct {
@@ -139,13 +134,8 @@ func listDataStoresAsync(ctx context.Context, d *Dispatcher, s *Session, args js
 		return nil, err
 	}
 	c := &Call{Op: op, Store: engine.StoreRef{Universe: s.Universe}, RequestTypes: []string{"StandardList"}}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, "")
-	}
-	page, err := d.Engine.ListDataStores(s.Universe, engine.ListStoresOptions{Prefix: a.Prefix, PageSize: size, Cursor: a.Cursor})
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, "")
-	}
-	return page, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		page, err := d.Engine.ListDataStores(s.Universe, engine.ListStoresOptions{Prefix: a.Prefix, PageSize: size, Cursor: a.Cursor})
+		return page, 0, err
+	})
 }

@@ -47,15 +47,10 @@ func orderedGetAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 	}
 	c := orderedCall(op, ref, key, 0, "OrderedRead")
 	c.Check = keyCheck(d, ref, key, true)
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	e, err := d.Engine.OrderedGet(ref, key)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.OrderedGet(ref, key)
+		return entryResult(e), readSize(e), err
+	})
 }
 
 // OrderedSetResult is SetAsync's result on an ordered store: no version and
@@ -77,15 +72,10 @@ func orderedSetAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 	}
 	c := orderedCall(op, ref, key, len(a.Value), "OrderedWrite")
 	c.Check = func() (int, error) { return 0, d.Engine.CheckOrderedSet(ref, key, a.Value, a.options()) }
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	_, err = d.Engine.OrderedSet(ref, key, a.Value, a.options())
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return OrderedSetResult{}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		_, err := d.Engine.OrderedSet(ref, key, a.Value, a.options())
+		return OrderedSetResult{}, 0, err
+	})
 }
 
 func orderedIncrementAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -100,15 +90,10 @@ func orderedIncrementAsync(ctx context.Context, d *Dispatcher, s *Session, args 
 	}
 	c := orderedCall(op, ref, key, 8, "OrderedWrite")
 	c.Check = keyCheck(d, ref, key, true)
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	e, err := d.Engine.OrderedIncrement(ref, key, a.Delta, a.options())
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.OrderedIncrement(ref, key, a.Delta, a.options())
+		return entryResult(e), 0, err
+	})
 }
 
 func orderedRemoveAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -123,15 +108,10 @@ func orderedRemoveAsync(ctx context.Context, d *Dispatcher, s *Session, args jso
 	}
 	c := orderedCall(op, ref, key, 1, "OrderedRemove")
 	c.Check = keyCheck(d, ref, key, true)
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	e, err := d.Engine.OrderedRemove(ref, key)
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.OrderedRemove(ref, key)
+		return entryResult(e), 0, err
+	})
 }
 
 func orderedReadForUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -146,15 +126,10 @@ func orderedReadForUpdate(ctx context.Context, d *Dispatcher, s *Session, args j
 	}
 	c := orderedCall("UpdateAsync", ref, key, 0, "OrderedRead", "OrderedWrite")
 	c.Check = keyCheck(d, ref, key, true)
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	e, token, err := d.Engine.OrderedReadForUpdate(ref, key)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	return ReadResult{EntryResult: entryResult(e), Token: token}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, token, err := d.Engine.OrderedReadForUpdate(ref, key)
+		return ReadResult{EntryResult: entryResult(e), Token: token}, readSize(e), err
+	})
 }
 
 func orderedCommitUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -173,21 +148,9 @@ func orderedCommitUpdate(ctx context.Context, d *Dispatcher, s *Session, args js
 	// The budgets were taken by ReadForUpdate (as for standard stores).
 	c := orderedCall("UpdateAsync", ref, key, len(a.Value))
 	c.Check = func() (int, error) { return 0, d.Engine.CheckOrderedSet(ref, key, a.Value, a.options()) }
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	e, err := d.Engine.OrderedCommitUpdate(ref, key, *a.Token, a.Value, a.options())
-	d.done(s, c, 0)
-	if conflict, ok := err.(*engine.Conflict); ok {
-		r := entryResult(conflict.Current)
-		token := conflict.Token
-		return CommitResult{Committed: false, Value: r.Value, KeyInfo: r.KeyInfo, Token: &token}, nil
-	}
-	if err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	r := entryResult(e)
-	return CommitResult{Committed: true, Value: r.Value, KeyInfo: r.KeyInfo}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		return commitResult(d.Engine.OrderedCommitUpdate(ref, key, *a.Token, a.Value, a.options()))
+	})
 }
 
 type sortedArgs struct {
@@ -231,15 +194,10 @@ func getSortedAsync(ctx context.Context, d *Dispatcher, s *Session, args json.Ra
 		return nil, err
 	}
 	c := orderedCall(op, ref, "", 0, "OrderedList")
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	page, err := d.Engine.GetSorted(ref, engine.SortedOptions{Ascending: *a.Ascending, PageSize: size, MinValue: a.MinValue, MaxValue: a.MaxValue, Cursor: a.Cursor})
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return page, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		page, err := d.Engine.GetSorted(ref, engine.SortedOptions{Ascending: *a.Ascending, PageSize: size, MinValue: a.MinValue, MaxValue: a.MaxValue, Cursor: a.Cursor})
+		return page, 0, err
+	})
 }
 
 type batchGetArgs struct {

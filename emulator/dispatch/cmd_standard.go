@@ -107,15 +107,10 @@ func getAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessa
 		return nil, err
 	}
 	c := &Call{Op: "GetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "GetAsync", ref.Name)
-	}
-	e, err := d.Engine.Get(ref, key)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, "GetAsync", ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.Get(ref, key)
+		return entryResult(e), readSize(e), err
+	})
 }
 
 type setArgs struct {
@@ -145,15 +140,13 @@ func setAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessa
 	}
 	c := &Call{Op: "SetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: len(a.Value),
 		Check: func() (int, error) { return d.Engine.CheckSet(ref, key, a.Value, a.options()) }}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "SetAsync", ref.Name)
-	}
-	info, err := d.Engine.Set(ref, key, a.Value, a.options())
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, "SetAsync", ref.Name)
-	}
-	return SetResult{Version: info.Version, KeyInfo: info}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		info, err := d.Engine.Set(ref, key, a.Value, a.options())
+		if err != nil {
+			return nil, 0, err
+		}
+		return SetResult{Version: info.Version, KeyInfo: info}, 0, nil
+	})
 }
 
 type incrementArgs struct {
@@ -176,15 +169,10 @@ func incrementAsync(ctx context.Context, d *Dispatcher, s *Session, args json.Ra
 	}
 	c := &Call{Op: "IncrementAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: 8,
 		Check: func() (int, error) { return 0, d.Engine.CheckIncrement(ref, key, a.Delta, a.options()) }}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "IncrementAsync", ref.Name)
-	}
-	e, err := d.Engine.Increment(ref, key, a.Delta, a.options())
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, "IncrementAsync", ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.Increment(ref, key, a.Delta, a.options())
+		return entryResult(e), 0, err
+	})
 }
 
 func removeAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -200,15 +188,10 @@ func removeAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMe
 		return nil, err
 	}
 	c := &Call{Op: "RemoveAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRemove"}, WriteBytes: 1, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "RemoveAsync", ref.Name)
-	}
-	e, err := d.Engine.Remove(ref, key)
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, "RemoveAsync", ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.Remove(ref, key)
+		return entryResult(e), 0, err
+	})
 }
 
 // ReadResult is ReadForUpdate's result: the value and key info the transform
@@ -231,15 +214,10 @@ func readForUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.Raw
 		return nil, err
 	}
 	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead", "StandardWrite"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	e, token, err := d.Engine.ReadForUpdate(ref, key)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	return ReadResult{EntryResult: entryResult(e), Token: token}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, token, err := d.Engine.ReadForUpdate(ref, key)
+		return ReadResult{EntryResult: entryResult(e), Token: token}, readSize(e), err
+	})
 }
 
 type commitArgs struct {
@@ -280,19 +258,23 @@ func commitUpdate(ctx context.Context, d *Dispatcher, s *Session, args json.RawM
 	// against the per-key write window.
 	c := &Call{Op: "UpdateAsync", Store: ref, Key: key, WriteBytes: len(a.Value),
 		Check: func() (int, error) { return d.Engine.CheckSet(ref, key, a.Value, a.options()) }}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
-	}
-	e, err := d.Engine.CommitUpdate(ref, key, *a.Token, a.Value, a.options())
-	d.done(s, c, 0)
+	return d.run(ctx, s, c, func() (any, int, error) {
+		return commitResult(d.Engine.CommitUpdate(ref, key, *a.Token, a.Value, a.options()))
+	})
+}
+
+// commitResult turns the outcome of a CommitUpdate (standard or ordered)
+// into its result: a conflict is a result (Committed false, with the fresh
+// state), not an error. Nothing is read, so the read size is 0.
+func commitResult(e *engine.Entry, err error) (any, int, error) {
 	if conflict, ok := err.(*engine.Conflict); ok {
 		r := entryResult(conflict.Current)
 		token := conflict.Token
-		return CommitResult{Committed: false, Value: r.Value, KeyInfo: r.KeyInfo, Token: &token}, nil
+		return CommitResult{Committed: false, Value: r.Value, KeyInfo: r.KeyInfo, Token: &token}, 0, nil
 	}
 	if err != nil {
-		return nil, withContext(err, "UpdateAsync", ref.Name)
+		return nil, 0, err
 	}
 	r := entryResult(e)
-	return CommitResult{Committed: true, Value: r.Value, KeyInfo: r.KeyInfo}, nil
+	return CommitResult{Committed: true, Value: r.Value, KeyInfo: r.KeyInfo}, 0, nil
 }

@@ -50,6 +50,14 @@ func sortDescending(op string, raw json.RawMessage) (bool, error) {
 	return false, dserr.New(dserr.ProtocolBadArgument, op, `sortDirection must be "Ascending" or "Descending"`)
 }
 
+// standardTarget is target for an op that only a standard data store has.
+func (a KeyArgs) standardTarget(op string, s *Session) (engine.StoreRef, string, error) {
+	if err := standardOnly(op, a.StoreArgs); err != nil {
+		return engine.StoreRef{}, "", err
+	}
+	return a.target(op, s)
+}
+
 type listVersionsArgs struct {
 	KeyArgs
 	SortDirection json.RawMessage `json:"sortDirection"`
@@ -65,10 +73,7 @@ func listVersionsAsync(ctx context.Context, d *Dispatcher, s *Session, args json
 	if err := decodeArgs(op, args, &a); err != nil {
 		return nil, err
 	}
-	if err := standardOnly(op, a.StoreArgs); err != nil {
-		return nil, err
-	}
-	ref, key, err := a.target(op, s)
+	ref, key, err := a.standardTarget(op, s)
 	if err != nil {
 		return nil, err
 	}
@@ -86,15 +91,10 @@ func listVersionsAsync(ctx context.Context, d *Dispatcher, s *Session, args json
 		return nil, err
 	}
 	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardList"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	page, err := d.Engine.ListVersions(ref, key, opt)
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return page, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		page, err := d.Engine.ListVersions(ref, key, opt)
+		return page, 0, err
+	})
 }
 
 type versionArgs struct {
@@ -103,10 +103,7 @@ type versionArgs struct {
 }
 
 func (a versionArgs) target(op string, s *Session) (engine.StoreRef, string, string, error) {
-	if err := standardOnly(op, a.StoreArgs); err != nil {
-		return engine.StoreRef{}, "", "", err
-	}
-	ref, key, err := a.KeyArgs.target(op, s)
+	ref, key, err := a.standardTarget(op, s)
 	if err != nil {
 		return ref, "", "", err
 	}
@@ -127,15 +124,10 @@ func getVersionAsync(ctx context.Context, d *Dispatcher, s *Session, args json.R
 		return nil, err
 	}
 	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	e, err := d.Engine.GetVersion(ref, key, version)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.GetVersion(ref, key, version)
+		return entryResult(e), readSize(e), err
+	})
 }
 
 type versionAtTimeArgs struct {
@@ -149,10 +141,7 @@ func getVersionAtTimeAsync(ctx context.Context, d *Dispatcher, s *Session, args 
 	if err := decodeArgs(op, args, &a); err != nil {
 		return nil, err
 	}
-	if err := standardOnly(op, a.StoreArgs); err != nil {
-		return nil, err
-	}
-	ref, key, err := a.target(op, s)
+	ref, key, err := a.standardTarget(op, s)
 	if err != nil {
 		return nil, err
 	}
@@ -164,15 +153,10 @@ func getVersionAtTimeAsync(ctx context.Context, d *Dispatcher, s *Session, args 
 		return nil, err
 	}
 	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"StandardRead"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	e, err := d.Engine.GetVersionAtTime(ref, key, ts)
-	d.done(s, c, readSize(e))
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return entryResult(e), nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		e, err := d.Engine.GetVersionAtTime(ref, key, ts)
+		return entryResult(e), readSize(e), err
+	})
 }
 
 func removeVersionAsync(ctx context.Context, d *Dispatcher, s *Session, args json.RawMessage) (any, error) {
@@ -187,13 +171,7 @@ func removeVersionAsync(ctx context.Context, d *Dispatcher, s *Session, args jso
 	}
 	// RemoveVersionAsync keeps its own legacy budget (reference §3.2).
 	c := &Call{Op: op, Store: ref, Key: key, RequestTypes: []string{"RemoveVersionAsync"}, Check: keyCheck(d, ref, key, false)}
-	if err := d.admit(ctx, s, c); err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	err = d.Engine.RemoveVersion(ref, key, version)
-	d.done(s, c, 0)
-	if err != nil {
-		return nil, withContext(err, op, ref.Name)
-	}
-	return struct{}{}, nil
+	return d.run(ctx, s, c, func() (any, int, error) {
+		return struct{}{}, 0, d.Engine.RemoveVersion(ref, key, version)
+	})
 }

@@ -231,6 +231,22 @@ func (d *Dispatcher) done(s *Session, c *Call, readBytes int) {
 	}
 }
 
+// run admits c, runs fn (which returns the result and the bytes read) and
+// tells the gate the call is done. An error from the gate or from fn has
+// the call's API (c.Op) and store named on it by withContext.
+func (d *Dispatcher) run(ctx context.Context, s *Session, c *Call, fn func() (any, int, error)) (any, error) {
+	api, store := c.Op, c.Store.Name
+	if err := d.admit(ctx, s, c); err != nil {
+		return nil, withContext(err, api, store)
+	}
+	res, readBytes, err := fn()
+	d.done(s, c, readBytes)
+	if err != nil {
+		return nil, withContext(err, api, store)
+	}
+	return res, nil
+}
+
 // withContext names the API and store on Named errors (KeyThrottled, ...).
 func withContext(err error, api string, store string) error {
 	if de, ok := dserr.As(err); ok && de.Kind == dserr.Named {

@@ -28,14 +28,8 @@ func (e *Engine) CheckKey(ref StoreRef, key string, ordered bool) error {
 // of design decision 3 and returns the compact size of the value (what the
 // per-key write window counts).
 func (e *Engine) CheckSet(ref StoreRef, key string, value json.RawMessage, opts WriteOptions) (int, error) {
-	if _, err := ref.object(key); err != nil {
-		return 0, err
-	}
-	v, err := compactValue(value, 2)
+	_, v, _, err := ref.setArgs(key, value, opts)
 	if err != nil {
-		return 0, err
-	}
-	if _, err := opts.parse(); err != nil {
 		return 0, err
 	}
 	return len(v), nil
@@ -58,11 +52,6 @@ func (e *Engine) CheckIncrement(ref StoreRef, key string, delta json.RawMessage,
 
 // CheckOrderedSet validates an ordered SetAsync or UpdateAsync commit.
 func (e *Engine) CheckOrderedSet(ref StoreRef, key string, value json.RawMessage, opts WriteOptions) error {
-	if _, err := ref.orderedObject(key); err != nil {
-		return err
-	}
-	if _, err := orderedValue(value, 2); err != nil {
-		return err
-	}
-	return orderedExtras(opts)
+	_, _, err := ref.orderedSetArgs(key, value, opts)
+	return err
 }

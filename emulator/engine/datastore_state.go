@@ -107,7 +107,13 @@ func writeUniverseState(txn *badger.Txn, universe int64, st universeState) error
 
 // readStoreRecord reads a standard data store record; ok false when absent.
 func readStoreRecord(txn *badger.Txn, sk storage.StoreKey) (storage.StoreRecord, bool, error) {
-	item, err := txn.Get(storage.StoreRecordKey(sk))
+	return readStoreRecordAt(txn, storage.StoreRecordKey(sk))
+}
+
+// readStoreRecordAt reads the data store record (standard or ordered) at
+// k; ok false when absent.
+func readStoreRecordAt(txn *badger.Txn, k []byte) (storage.StoreRecord, bool, error) {
+	item, err := txn.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return storage.StoreRecord{}, false, nil
 	}

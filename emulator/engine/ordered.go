@@ -213,20 +213,9 @@ func (e *Engine) touchOrderedStore(txn *badger.Txn, s storage.StoreKey, ms int64
 	rec, ok := c.m[s]
 	c.mu.Unlock()
 	if !ok {
-		item, err := txn.Get(storage.OrderedStoreRecordKey(s))
-		switch {
-		case errors.Is(err, badger.ErrKeyNotFound):
-			rec = storage.StoreRecord{CreatedTime: ms}
-		case err != nil:
+		var err error
+		if rec, err = storeRecordOrNew(txn, storage.OrderedStoreRecordKey(s), ms); err != nil {
 			return err
-		default:
-			if err := item.Value(func(v []byte) error {
-				var uerr error
-				rec, uerr = storage.UnmarshalStoreRecord(v)
-				return uerr
-			}); err != nil {
-				return err
-			}
 		}
 	}
 	if ms > rec.UpdatedTime {
@@ -252,6 +241,21 @@ func (e *Engine) forgetOrderedStores() {
 	e.ordStores.mu.Unlock()
 }
 
+// orderedSetArgs checks the arguments of an ordered SetAsync or UpdateAsync
+// commit: the key, then the value (returned as the integer it is), then
+// the options (refused, 517).
+func (r StoreRef) orderedSetArgs(key string, value json.RawMessage, opts WriteOptions) (storage.ObjectKey, int64, error) {
+	o, err := r.orderedObject(key)
+	if err != nil {
+		return o, 0, err
+	}
+	v, err := orderedValue(value, 2)
+	if err != nil {
+		return o, 0, err
+	}
+	return o, v, orderedExtras(opts)
+}
+
 // OrderedGet is GetAsync on an OrderedDataStore: the value, or nil when the
 // key has none. Ordered stores return no key info.
 func (e *Engine) OrderedGet(ref StoreRef, key string) (*Entry, error) {
@@ -272,15 +276,8 @@ func (e *Engine) OrderedGet(ref StoreRef, key string) (*Entry, error) {
 // in int64 range; user ids and options are refused (517). It returns the
 // entry as written.
 func (e *Engine) OrderedSet(ref StoreRef, key string, value json.RawMessage, opts WriteOptions) (*Entry, error) {
-	o, err := ref.orderedObject(key)
+	o, v, err := ref.orderedSetArgs(key, value, opts)
 	if err != nil {
-		return nil, err
-	}
-	v, err := orderedValue(value, 2)
-	if err != nil {
-		return nil, err
-	}
-	if err := orderedExtras(opts); err != nil {
 		return nil, err
 	}
 	defer e.lockKey(o)()
@@ -390,15 +387,8 @@ func (e *Engine) OrderedReadForUpdate(ref StoreRef, key string) (*Entry, string,
 // returns a *Conflict with the fresh value and token. The value is checked
 // as SetAsync checks it; user ids and metadata are refused (517).
 func (e *Engine) OrderedCommitUpdate(ref StoreRef, key, token string, value json.RawMessage, opts WriteOptions) (*Entry, error) {
-	o, err := ref.orderedObject(key)
+	o, v, err := ref.orderedSetArgs(key, value, opts)
 	if err != nil {
-		return nil, err
-	}
-	v, err := orderedValue(value, 2)
-	if err != nil {
-		return nil, err
-	}
-	if err := orderedExtras(opts); err != nil {
 		return nil, err
 	}
 	defer e.lockKey(o)()

@@ -145,20 +145,9 @@ func (e *Engine) touchStore(txn *badger.Txn, s storage.StoreKey, ms int64) error
 	rec, ok := e.stores[s]
 	e.storesMu.Unlock()
 	if !ok {
-		item, err := txn.Get(storage.StoreRecordKey(s))
-		switch {
-		case errors.Is(err, badger.ErrKeyNotFound):
-			rec = storage.StoreRecord{CreatedTime: ms}
-		case err != nil:
+		var err error
+		if rec, err = storeRecordOrNew(txn, storage.StoreRecordKey(s), ms); err != nil {
 			return err
-		default:
-			if err := item.Value(func(v []byte) error {
-				var uerr error
-				rec, uerr = storage.UnmarshalStoreRecord(v)
-				return uerr
-			}); err != nil {
-				return err
-			}
 		}
 	}
 	if ms > rec.UpdatedTime {
@@ -171,6 +160,16 @@ func (e *Engine) touchStore(txn *badger.Txn, s storage.StoreKey, ms int64) error
 	e.stores[s] = rec
 	e.storesMu.Unlock()
 	return txn.Set(storage.StoreRecordKey(s), rec.Marshal())
+}
+
+// storeRecordOrNew reads the data store record (standard or ordered) at k,
+// or returns a new one created at ms when there is none.
+func storeRecordOrNew(txn *badger.Txn, k []byte, ms int64) (storage.StoreRecord, error) {
+	rec, ok, err := readStoreRecordAt(txn, k)
+	if err == nil && !ok {
+		rec = storage.StoreRecord{CreatedTime: ms}
+	}
+	return rec, err
 }
 
 // forgetStores drops the store-record cache (after a reset or an import).
@@ -193,6 +192,25 @@ func (e *Engine) newRecord(prev *storage.Record, now int64, value []byte, x writ
 	return &storage.Record{Version: v, CreatedTime: created, UpdatedTime: now, UserIDs: x.userIDs, Metadata: x.metadata, Value: value}, nil
 }
 
+// setArgs checks the arguments of a standard SetAsync or UpdateAsync
+// commit in the order of design decision 3: the key, then the value
+// (returned compacted), then the write options.
+func (r StoreRef) setArgs(key string, value json.RawMessage, opts WriteOptions) (storage.ObjectKey, []byte, writeExtras, error) {
+	o, err := r.object(key)
+	if err != nil {
+		return o, nil, writeExtras{}, err
+	}
+	v, err := compactValue(value, 2)
+	if err != nil {
+		return o, nil, writeExtras{}, err
+	}
+	x, err := opts.parse()
+	if err != nil {
+		return o, nil, writeExtras{}, err
+	}
+	return o, v, x, nil
+}
+
 // Get is GetAsync: the latest value and key info, or nil when the key does
 // not exist or its latest version is a tombstone.
 func (e *Engine) Get(ref StoreRef, key string) (*Entry, error) {
@@ -212,15 +230,7 @@ func (e *Engine) Get(ref StoreRef, key string) (*Entry, error) {
 // Set is SetAsync: it validates (design decision 3), writes a new version
 // and returns its key info (Info.Version is SetAsync's return value).
 func (e *Engine) Set(ref StoreRef, key string, value json.RawMessage, opts WriteOptions) (*KeyInfo, error) {
-	o, err := ref.object(key)
-	if err != nil {
-		return nil, err
-	}
-	v, err := compactValue(value, 2)
-	if err != nil {
-		return nil, err
-	}
-	x, err := opts.parse()
+	o, v, x, err := ref.setArgs(key, value, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -348,15 +358,7 @@ func (e *Engine) ReadForUpdate(ref StoreRef, key string) (*Entry, string, error)
 // is still token ("" for a key that did not exist). Otherwise it writes
 // nothing and returns a *Conflict with the fresh state.
 func (e *Engine) CommitUpdate(ref StoreRef, key, token string, value json.RawMessage, opts WriteOptions) (*Entry, error) {
-	o, err := ref.object(key)
-	if err != nil {
-		return nil, err
-	}
-	v, err := compactValue(value, 2)
-	if err != nil {
-		return nil, err
-	}
-	x, err := opts.parse()
+	o, v, x, err := ref.setArgs(key, value, opts)
 	if err != nil {
 		return nil, err
 	}

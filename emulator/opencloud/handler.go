@@ -273,6 +273,21 @@ func (rq *request) call(c *dispatch.Call, fn func() (readBytes int, err error)) 
 	return err
 }
 
+// callRead is call for a read: get returns the entry (nil when there is
+// none), and the bytes read are the size of its value.
+func (rq *request) callRead(c *dispatch.Call, get func() (*engine.Entry, error)) (*engine.Entry, error) {
+	var e *engine.Entry
+	err := rq.call(c, func() (int, error) {
+		var err error
+		e, err = get()
+		if e == nil {
+			return 0, err
+		}
+		return len(e.Value), err
+	})
+	return e, err
+}
+
 // checkStore refuses a request to a deleted data store (reference §4.9.7).
 func (rq *request) checkStore(name string) error {
 	d, err := rq.h.eng.DataStoreDeleted(rq.universe, name)

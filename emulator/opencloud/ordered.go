@@ -266,15 +266,9 @@ func (rq *request) orderedWrite(ref engine.StoreRef, key string, value json.RawM
 }
 
 func (rq *request) orderedGet(w orderedWhere, id string) error {
-	var e *engine.Entry
 	c := &dispatch.Call{Op: "GetAsync", Store: w.ref, Ordered: true, Key: id, RequestTypes: []string{"OrderedRead"}}
-	err := rq.call(c, func() (int, error) {
-		var err error
-		e, err = rq.h.eng.OrderedGet(w.ref, id)
-		if e == nil {
-			return 0, err
-		}
-		return len(e.Value), err
+	e, err := rq.callRead(c, func() (*engine.Entry, error) {
+		return rq.h.eng.OrderedGet(w.ref, id)
 	})
 	switch {
 	case err != nil:

@@ -259,21 +259,21 @@ func (rq *request) v1GetEntry() error {
 	if err := rq.checkStore(ref.Name); err != nil {
 		return err
 	}
-	var e *engine.Entry
 	c := &dispatch.Call{Op: "GetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
-	err := rq.call(c, func() (int, error) {
-		var err error
-		e, err = rq.h.eng.Get(ref, key)
-		if e == nil {
-			return 0, err
-		}
-		return len(e.Value), err
+	return rq.v1ReadEntry(c, errEntryNotFound, func() (*engine.Entry, error) {
+		return rq.h.eng.Get(ref, key)
 	})
+}
+
+// v1ReadEntry runs the read c (get returns the entry, nil when there is
+// none) and replies with the entry's headers and value, or notFound.
+func (rq *request) v1ReadEntry(c *dispatch.Call, notFound error, get func() (*engine.Entry, error)) error {
+	e, err := rq.callRead(c, get)
 	switch {
 	case err != nil:
 		return err
 	case e == nil:
-		return errEntryNotFound
+		return notFound
 	}
 	v1Headers(rq.w.Header(), e)
 	writeRaw(rq.w, http.StatusOK, e.Value)
@@ -509,23 +509,8 @@ func (rq *request) v1GetVersion() error {
 	if err := rq.checkStore(ref.Name); err != nil {
 		return err
 	}
-	var e *engine.Entry
 	c := &dispatch.Call{Op: "GetVersionAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
-	err := rq.call(c, func() (int, error) {
-		var err error
-		e, err = rq.h.eng.GetVersion(ref, key, version)
-		if e == nil {
-			return 0, err
-		}
-		return len(e.Value), err
+	return rq.v1ReadEntry(c, errVersionNotFound, func() (*engine.Entry, error) {
+		return rq.h.eng.GetVersion(ref, key, version)
 	})
-	switch {
-	case err != nil:
-		return err
-	case e == nil:
-		return errVersionNotFound
-	}
-	v1Headers(rq.w.Header(), e)
-	writeRaw(rq.w, http.StatusOK, e.Value)
-	return nil
 }

@@ -539,7 +539,6 @@ func (rq *request) v2GetEntry(w v2Where, raw string) error {
 	if err := rq.checkStore(w.store); err != nil {
 		return err
 	}
-	var e *engine.Entry
 	c := &dispatch.Call{Op: "GetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardRead"}}
 	switch {
 	case rev.id != "":
@@ -547,20 +546,14 @@ func (rq *request) v2GetEntry(w v2Where, raw string) error {
 	case rev.at != "":
 		c.Op = "GetVersionAtTimeAsync"
 	}
-	err = rq.call(c, func() (int, error) {
-		var err error
+	e, err := rq.callRead(c, func() (*engine.Entry, error) {
 		switch {
 		case rev.id != "":
-			e, err = rq.h.eng.GetVersion(ref, key, rev.id)
+			return rq.h.eng.GetVersion(ref, key, rev.id)
 		case rev.at != "":
-			e, err = rq.h.eng.GetVersionAtTime(ref, key, atMs)
-		default:
-			e, err = rq.h.eng.Get(ref, key)
+			return rq.h.eng.GetVersionAtTime(ref, key, atMs)
 		}
-		if e == nil {
-			return 0, err
-		}
-		return len(e.Value), err
+		return rq.h.eng.Get(ref, key)
 	})
 	switch {
 	case err != nil:
@@ -613,6 +606,19 @@ func (rq *request) v2CreateEntry(w v2Where) error {
 	if err != nil {
 		return err
 	}
+	return rq.v2WriteEntry(w, ref, key, id, func(_ *v2EntryInput, cur *engine.Entry) error {
+		if cur != nil {
+			return errEntryExists
+		}
+		return nil
+	})
+}
+
+// v2WriteEntry is the write of Create Entry and Update Entry: it decodes
+// the entry from the body, writes it (as SetAsync) if check, given the
+// input and the entry as it is now (nil when missing or deleted), allows
+// it, and replies with the entry written.
+func (rq *request) v2WriteEntry(w v2Where, ref engine.StoreRef, key, id string, check func(in *v2EntryInput, cur *engine.Entry) error) error {
 	var in v2EntryInput
 	if err := rq.decodeBody(&in); err != nil {
 		return err
@@ -629,10 +635,7 @@ func (rq *request) v2CreateEntry(w v2Where) error {
 	err = rq.call(c, func() (int, error) {
 		var err error
 		out, err = rq.conditionalWrite(ref, key, in.Value, opts, func(cur *engine.Entry, _ string) error {
-			if cur != nil {
-				return errEntryExists
-			}
-			return nil
+			return check(&in, cur)
 		})
 		return 0, err
 	})
@@ -675,37 +678,15 @@ func (rq *request) v2UpdateEntry(w v2Where, id string) error {
 	if err != nil {
 		return err
 	}
-	var in v2EntryInput
-	if err := rq.decodeBody(&in); err != nil {
-		return err
-	}
-	opts, err := in.options()
-	if err != nil {
-		return err
-	}
-	if err := rq.checkStore(w.store); err != nil {
-		return err
-	}
-	var out *engine.Entry
-	c := &dispatch.Call{Op: "SetAsync", Store: ref, Key: key, RequestTypes: []string{"StandardWrite"}, WriteBytes: len(in.Value)}
-	err = rq.call(c, func() (int, error) {
-		var err error
-		out, err = rq.conditionalWrite(ref, key, in.Value, opts, func(cur *engine.Entry, _ string) error {
-			switch {
-			case cur == nil && !allowMissing:
-				return errEntryNotFound
-			case in.Etag != "" && (cur == nil || cur.Info.Version != in.Etag):
-				return errEtag
-			}
-			return nil
-		})
-		return 0, err
+	return rq.v2WriteEntry(w, ref, key, id, func(in *v2EntryInput, cur *engine.Entry) error {
+		switch {
+		case cur == nil && !allowMissing:
+			return errEntryNotFound
+		case in.Etag != "" && (cur == nil || cur.Info.Version != in.Etag):
+			return errEtag
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(rq.w, http.StatusOK, v2EntryOf(w.entryPath(ref.Scope, id), id, out))
-	return nil
 }
 
 func (rq *request) v2DeleteEntry(w v2Where, id string) error {

@@ -19,7 +19,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -29,16 +28,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rbxemu/rbxemu/emulator/client"
+	"github.com/rbxemu/rbxemu/scripts/internal/daemonproc"
 )
 
 func main() {
@@ -234,78 +231,39 @@ func run(ctx context.Context, cfg config) (res result, err error) {
 
 // daemon is one running rbxemu serve.
 type daemon struct {
-	cmd    *exec.Cmd
+	p      *daemonproc.Proc
 	url    string
 	stderr *tailBuffer
-	done   chan error
 }
-
-var bannerRE = regexp.MustCompile(`listening on ws://\S+ and (http://\S+) `)
 
 // startDaemon starts rbxemu serve on dir and waits for its ready line.
 func startDaemon(ctx context.Context, bin, dir string) (*daemon, error) {
-	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--throttle", "off", "--port", "0", "--log-level", "warn")
-	// The daemon reads RBXEMU_* from the environment: none of the
-	// caller's may change what is tested.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "RBXEMU_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	out, err := cmd.StdoutPipe()
+	cmd := daemonproc.Command(bin, "serve", "--data-dir", dir, "--throttle", "off", "--port", "0", "--log-level", "warn")
+	d := &daemon{stderr: &tailBuffer{max: 64 << 10}}
+	cmd.Stderr = d.stderr
+	p, err := daemonproc.Start(cmd)
 	if err != nil {
 		return nil, err
 	}
-	d := &daemon{cmd: cmd, stderr: &tailBuffer{max: 64 << 10}, done: make(chan error, 1)}
-	cmd.Stderr = d.stderr
-	if err := cmd.Start(); err != nil {
+	d.p = p
+	if d.url, err = p.Ready(ctx); err != nil {
+		d.kill()
+		switch {
+		case errors.Is(err, daemonproc.ErrNoReadyLine):
+			err = fmt.Errorf("%w; daemon log:\n%s", err, d.stderr.String())
+		case errors.Is(err, daemonproc.ErrNotReady):
+			err = fmt.Errorf("%w; log:\n%s", err, d.stderr.String())
+		}
 		return nil, err
 	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	go func() { d.done <- cmd.Wait() }()
-	select {
-	case line, ok := <-lines:
-		m := bannerRE.FindStringSubmatch(line)
-		if !ok || m == nil {
-			d.kill()
-			return nil, fmt.Errorf("no ready line (got %q); daemon log:\n%s", line, d.stderr.String())
-		}
-		d.url = m[1]
-		return d, nil
-	case <-time.After(60 * time.Second):
-		d.kill()
-		return nil, fmt.Errorf("the daemon did not get ready in 60 s; log:\n%s", d.stderr.String())
-	case <-ctx.Done():
-		d.kill()
-		return nil, ctx.Err()
-	}
+	return d, nil
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
-func (d *daemon) kill() {
-	_ = d.cmd.Process.Signal(syscall.SIGKILL)
-	<-d.done
-}
+func (d *daemon) kill() { d.p.Kill() }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (d *daemon) stop() error {
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-d.done:
-		return err
-	case <-time.After(30 * time.Second):
-		d.kill()
-		return errors.New("no exit 30 s after SIGTERM")
-	}
-}
+func (d *daemon) stop() error { return d.p.Stop() }
 
 // drive writes from every session until runFor has passed, then kills the
 // daemon; it returns how many writes were acknowledged.

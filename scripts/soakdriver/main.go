@@ -20,25 +20,21 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/rbxemu/rbxemu/emulator/client"
 	"github.com/rbxemu/rbxemu/emulator/dispatch"
+	"github.com/rbxemu/rbxemu/scripts/internal/daemonproc"
 )
 
 func main() {
@@ -374,64 +370,24 @@ func load(ctx context.Context, c *client.Client, session, rate int, counts *coun
 
 // daemon is the rbxemu serve under test.
 type daemon struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
+	p   *daemonproc.Proc
+	url string
 }
 
-var bannerRE = regexp.MustCompile(`listening on ws://\S+ and (http://\S+) `)
-
 func startDaemon(ctx context.Context, bin, dir string) (*daemon, error) {
-	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--throttle", "on", "--port", "0", "--log-level", "warn")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "RBXEMU_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd := daemonproc.Command(bin, "serve", "--data-dir", dir, "--throttle", "on", "--port", "0", "--log-level", "warn")
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	p, err := daemonproc.Start(cmd)
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	url, err := p.Ready(ctx)
+	if err != nil {
+		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	d := &daemon{cmd: cmd, done: make(chan error, 1)}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	go func() { d.done <- cmd.Wait() }()
-	select {
-	case line := <-lines:
-		m := bannerRE.FindStringSubmatch(line)
-		if m == nil {
-			_ = cmd.Process.Kill()
-			return nil, fmt.Errorf("no ready line (got %q)", line)
-		}
-		d.url = m[1]
-		return d, nil
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		return nil, errors.New("the daemon did not get ready in 60 s")
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		return nil, ctx.Err()
-	}
+	return &daemon{p: p, url: url}, nil
 }
 
 // stop ends the daemon gracefully.
-func (d *daemon) stop() {
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(30 * time.Second):
-		_ = d.cmd.Process.Kill()
-		<-d.done
-	}
-}
+func (d *daemon) stop() { _ = d.p.Stop() }
