@@ -255,21 +255,29 @@ func v2EntryOf(path, id string, e *engine.Entry) v2Entry {
 	}
 }
 
-func (rq *request) v2ListStores() error {
-	n, err := rq.pageSize(v2DefaultPageSize, v2MaxStoresPage, "maxPageSize")
-	if err != nil {
-		return err
+// v2ListParams reads the query parameters the v2 data store and entry
+// listings share: maxPageSize (clamped to max), an id.startsWith filter,
+// showDeleted and the page token.
+func (rq *request) v2ListParams(max int) (n int, prefix string, showDeleted bool, token string, err error) {
+	if n, err = rq.pageSize(v2DefaultPageSize, max, "maxPageSize"); err != nil {
+		return
 	}
 	filter, _ := rq.param("filter")
-	prefix, err := parseIDFilter(filter)
+	if prefix, err = parseIDFilter(filter); err != nil {
+		return
+	}
+	if showDeleted, err = rq.boolParam("showDeleted"); err != nil {
+		return
+	}
+	token, _ = rq.param("pageToken")
+	return
+}
+
+func (rq *request) v2ListStores() error {
+	n, prefix, showDeleted, token, err := rq.v2ListParams(v2MaxStoresPage)
 	if err != nil {
 		return err
 	}
-	showDeleted, err := rq.boolParam("showDeleted")
-	if err != nil {
-		return err
-	}
-	token, _ := rq.param("pageToken")
 	ctx := newTokenContext("v2-data-stores", rq.universe).int(int64(n)).str(prefix).flag(showDeleted)
 	cursor, err := decodeToken(ctx, token, errPageToken)
 	if err != nil {
@@ -432,20 +440,10 @@ func (rq *request) requireObjectBody() error {
 }
 
 func (rq *request) v2ListEntries(w v2Where) error {
-	n, err := rq.pageSize(v2DefaultPageSize, v2MaxEntriesPage, "maxPageSize")
+	n, prefix, showDeleted, token, err := rq.v2ListParams(v2MaxEntriesPage)
 	if err != nil {
 		return err
 	}
-	filter, _ := rq.param("filter")
-	prefix, err := parseIDFilter(filter)
-	if err != nil {
-		return err
-	}
-	showDeleted, err := rq.boolParam("showDeleted")
-	if err != nil {
-		return err
-	}
-	token, _ := rq.param("pageToken")
 	ctx := w.tokenContext("v2-entries").int(int64(n)).str(prefix).flag(showDeleted)
 	cursor, err := decodeToken(ctx, token, errPageToken)
 	if err != nil {
