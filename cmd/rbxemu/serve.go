@@ -52,12 +52,13 @@ var serveEnv = []struct{ flag, env string }{
 
 // serveOptions are the flags of rbxemu serve.
 type serveOptions struct {
-	Port      int
-	Bind      string
-	DataDir   string
-	InMemory  bool
-	Clock     string // real | virtual
-	Throttle  string // on | off
+	Port     int
+	Bind     string
+	DataDir  string
+	InMemory bool
+	Clock    string // real | virtual
+	Throttle string // on | off
+
 	Token     string
 	APIKey    string // the x-api-key Open Cloud requests must carry ("" any)
 	LogLevel  string // debug | info | warn | error
@@ -66,6 +67,8 @@ type serveOptions struct {
 	// CPUProfile, when set, is where a CPU profile of the daemon is written
 	// from start to shutdown (docs/performance.md, "Profiling").
 	CPUProfile string
+	// WSReadTimeout and WSPingPeriod are the hidden keepalive flags.
+	WSReadTimeout, WSPingPeriod time.Duration
 
 	// lookupEnv reads the environment (os.LookupEnv; tests replace it).
 	lookupEnv func(string) (string, bool)
@@ -131,6 +134,12 @@ The Open Cloud data store API is served on the real paths (/cloud/v2/...,
 	f.StringVar(&o.LogFormat, "log-format", "text", "text or json (log/slog, on stderr)")
 	f.StringVar(&o.Seed, "seed", "", "load this fixture (rbxemu export or MockDataStoreService export) before serving")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file, from start to shutdown (for docs/performance.md)")
+	// Keepalive timing, for tests that must see a quiet session outlive
+	// several periods in seconds (docs/protocol.md, "Keepalive").
+	f.DurationVar(&o.WSReadTimeout, "ws-read-timeout", 0, "drop a WebSocket silent this long (default 60s)")
+	f.DurationVar(&o.WSPingPeriod, "ws-ping-period", 0, "ping WebSocket clients this often (default 9/10 of the read timeout; Lune clients are never pinged)")
+	_ = f.MarkHidden("ws-read-timeout")
+	_ = f.MarkHidden("ws-ping-period")
 	return cmd
 }
 
@@ -245,6 +254,9 @@ func (o *serveOptions) serverOptions(log *slog.Logger) server.Options {
 		APIKey:   o.APIKey,
 		Logger:   log,
 		Version:  version,
+
+		WSReadTimeout: o.WSReadTimeout,
+		WSPingPeriod:  o.WSPingPeriod,
 	}
 	if o.Clock == "virtual" {
 		so.Clock = clock.NewManual(time.Now())

@@ -230,7 +230,11 @@ type helloArgs struct {
 }
 
 // clientKinds are the values hello's "client" accepts.
-var clientKinds = []string{"studio", "lune", "cli", "test", "plugin", "bench"}
+// clientLune is the client kind of Lune sessions, which get no WebSocket
+// Ping frames.
+const clientLune = "lune"
+
+var clientKinds = []string{"studio", clientLune, "cli", "test", "plugin", "bench"}
 
 // maxJobIDBytes bounds a client-chosen job id (it is shown in listings).
 const maxJobIDBytes = 100

@@ -98,6 +98,14 @@ type Options struct {
 	// SessionIdle is how long an unused HTTP session is kept (default
 	// DefaultSessionIdle).
 	SessionIdle time.Duration
+	// WSReadTimeout is how long a WebSocket may stay silent (no frame, no
+	// pong) before it is dropped (default 60 s). WSPingPeriod is how often
+	// the server pings a WebSocket client (default nine tenths of the read
+	// timeout); clients whose hello says client "lune" are never pinged
+	// (docs/protocol.md, "Keepalive"). Both are settable so that tests of
+	// keepalive take seconds.
+	WSReadTimeout time.Duration
+	WSPingPeriod  time.Duration
 }
 
 // Server is the daemon: listener, doors, sessions and (unless given one)
@@ -159,6 +167,12 @@ func New(o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: o, log: log, eng: o.Engine, lim: defaultLimits, conns: map[*wsConn]struct{}{}, idle: make(chan struct{})}
+	if o.WSReadTimeout > 0 {
+		s.lim.pongWait, s.lim.pingPeriod = o.WSReadTimeout, o.WSReadTimeout*9/10
+	}
+	if o.WSPingPeriod > 0 {
+		s.lim.pingPeriod = o.WSPingPeriod
+	}
 	if s.eng == nil {
 		e, err := engine.Open(engine.Options{Dir: o.DataDir, InMemory: o.InMemory, Clock: o.Clock, Logger: log})
 		if err != nil {

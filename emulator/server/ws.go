@@ -122,6 +122,10 @@ type wsConn struct {
 	// (maxQueuedBytes).
 	queuedBytes atomic.Int64
 	unread      atomic.Bool // the client was cut for not reading its replies
+	// noPing is set by a hello from a Lune client: Lune 0.10 panics on a
+	// WebSocket Ping frame, so such a client keeps the connection alive
+	// with the protocol's ping op instead (docs/protocol.md, "Keepalive").
+	noPing atomic.Bool
 
 	closeOnce  sync.Once
 	closeReq   chan closeFrame
@@ -229,6 +233,9 @@ func (c *wsConn) writeLoop() {
 				return
 			}
 		case <-ping.C:
+			if c.noPing.Load() {
+				continue
+			}
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.lim.writeWait)); err != nil {
 				c.cut()
 				return
@@ -566,6 +573,9 @@ func (c *wsConn) hello(req request) bool {
 		return true
 	}
 	sess := s.newSession(p, "websocket")
+	if sess.ClientKind == clientLune {
+		c.noPing.Store(true)
+	}
 	sess.Notify = c.notify
 	c.sess = sess
 	s.disp.Opened(sess)

@@ -152,8 +152,14 @@ end
 function Enums.items()
 	local function build(enumName, list)
 		local enum = {}
+		local itemMeta = {
+			__type = "EnumItem",
+			__tostring = function(item)
+				return "Enum." .. enumName .. "." .. item.Name
+			end,
+		}
 		for value, name in pairs(list) do
-			enum[name] = { Name = name, Value = value, EnumType = enumName }
+			enum[name] = setmetatable({ Name = name, Value = value, EnumType = enumName }, itemMeta)
 		end
 		function enum.GetEnumItems()
 			local items = {}
@@ -162,7 +168,11 @@ function Enums.items()
 			end
 			return items
 		end
-		return enum
+		return setmetatable(enum, {
+			__index = function(_, key)
+				error(tostring(key) .. " is not a valid member of \"Enum." .. enumName .. "\"", 2)
+			end,
+		})
 	end
 	return {
 		DataStoreRequestType = build("DataStoreRequestType", Enums.RequestTypes),

@@ -34,6 +34,11 @@ Session.__index = Session
 Session.PROTOCOL = 1
 Session.DEFAULT_URL = "ws://127.0.0.1:34890/v1/ws"
 local CONNECT_TIMEOUT = 5
+-- KEEPALIVE is how often (s) a Lune WebSocket sends the protocol's ping op.
+-- The daemon never pings Lune clients, whose socket (Lune 0.10) panics on a
+-- Ping frame, and drops a connection silent for 60 s (docs/protocol.md,
+-- "Keepalive"); the `keepalive` setting shortens it for tests.
+Session.KEEPALIVE = 20
 local BACKOFF_FIRST_MS = 250
 local BACKOFF_MAX_MS = 5000
 
@@ -376,7 +381,26 @@ function Session:_connect()
 	self.sessionId = reply.result.session
 	self.clockKind = reply.result.clock
 	self:_watchPlayers()
+	if mode == "stream" and backend == "lune" then
+		self:_keepAlive(self.generation)
+	end
 	return true
+end
+
+-- keepAlive sends a ping every KEEPALIVE seconds while the connection of
+-- this generation lasts; a failed ping ends nothing by itself (the reader
+-- sees a lost connection).
+function Session:_keepAlive(generation)
+	local period = self.settings.keepalive or Session.KEEPALIVE
+	Env.spawn(function()
+		while true do
+			Env.wait(period)
+			if self.generation ~= generation or self.state == "idle" or self.transport == nil then
+				return
+			end
+			pcall(self._streamRoundTrip, self, "ping", nil)
+		end
+	end)
 end
 
 -- ensure makes sure the session is open, connecting (once, for all waiting

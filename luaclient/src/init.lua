@@ -47,6 +47,7 @@ local known = {
 	players = true,
 	client = true,
 	enableInLiveGame = true,
+	keepalive = true,
 }
 
 local function merge(base, opts)
