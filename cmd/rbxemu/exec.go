@@ -111,37 +111,16 @@ func (o *execOptions) serveOptions() *serveOptions {
 }
 
 func runExec(o *execOptions) error {
-	so := o.serveOptions()
-	log := so.newLogger()
-	opts := so.serverOptions(log)
-	opts.Gate = newGate(opts)
-	srv, err := server.New(opts)
+	srv, stop, err := startThrowawayDaemon(o.serveOptions(), o.Seed)
 	if err != nil {
 		return err
 	}
 	// The daemon is closed last, after COMMAND and the export.
-	defer func() {
-		if err := srv.Close(); err != nil {
-			log.Error("daemon did not stop cleanly", "err", err)
-		}
-	}()
-	if o.Seed != "" {
-		if err := seedServer(srv, o.Seed, log); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	log.Info("daemon ready", "url", srv.URL())
+	defer stop()
 
 	code, runErr := o.runCommand(srv)
-	if code != 0 && o.ExportOnFailure != "" {
-		if err := exportStore(srv, o.ExportOnFailure); err != nil {
-			fmt.Fprintf(o.stderr, "rbxemu: exec: --export-on-failure: %v\n", err)
-		} else {
-			fmt.Fprintf(o.stderr, "rbxemu: exec: the store is in %s\n", o.ExportOnFailure)
-		}
+	if code != 0 {
+		exportOnFailure(srv, o.ExportOnFailure, "exec", o.stderr)
 	}
 	if runErr != nil {
 		return &exitError{code: code, err: runErr}
@@ -150,6 +129,48 @@ func runExec(o *execOptions) error {
 		return &exitError{code: code, err: fmt.Errorf("exec: %s exited with status %d", o.Command[0], code)}
 	}
 	return nil
+}
+
+// startThrowawayDaemon starts the in-process daemon of exec and run, loading
+// seed first when given; stop closes it.
+func startThrowawayDaemon(so *serveOptions, seed string) (*server.Server, func(), error) {
+	log := so.newLogger()
+	opts := so.serverOptions(log)
+	opts.Gate = newGate(opts)
+	srv, err := server.New(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := func() {
+		if err := srv.Close(); err != nil {
+			log.Error("daemon did not stop cleanly", "err", err)
+		}
+	}
+	if seed != "" {
+		if err := seedServer(srv, seed, log); err != nil {
+			stop()
+			return nil, nil, &exitError{code: exitUsage, err: err}
+		}
+	}
+	if err := srv.Start(); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	log.Info("daemon ready", "url", srv.URL())
+	return srv, stop, nil
+}
+
+// exportOnFailure writes the store to path (when set) after a failed run and
+// says where it is.
+func exportOnFailure(srv *server.Server, path, cmd string, stderr io.Writer) {
+	if path == "" {
+		return
+	}
+	if err := exportStore(srv, path); err != nil {
+		fmt.Fprintf(stderr, "rbxemu: %s: --export-on-failure: %v\n", cmd, err)
+	} else {
+		fmt.Fprintf(stderr, "rbxemu: %s: the store is in %s\n", cmd, path)
+	}
 }
 
 // runCommand runs COMMAND with the daemon's address in its environment,

@@ -145,7 +145,12 @@ The Open Cloud data store API is served on the real paths (/cloud/v2/...,
 
 // applyEnv sets every flag that was not given from its environment variable.
 func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
-	for _, fe := range serveEnv {
+	return applyEnvList(fs, serveEnv, lookup)
+}
+
+// applyEnvList is applyEnv for any command's list of flags and variables.
+func applyEnvList(fs *pflag.FlagSet, list []struct{ flag, env string }, lookup func(string) (string, bool)) error {
+	for _, fe := range list {
 		f := fs.Lookup(fe.flag)
 		if f == nil || f.Changed {
 			continue

@@ -157,7 +157,7 @@ func New(opts Options) (*Env, error) {
 	}
 	cfg.RawSetString("env", envT)
 	e.L.SetGlobal("__config", cfg)
-	for _, name := range []string{"lua/core.lua", "lua/roblox.lua", "lua/plugin.lua", "lua/lune.lua"} {
+	for _, name := range []string{"lua/core.lua", "lua/expect.lua", "lua/roblox.lua", "lua/plugin.lua", "lua/lune.lua"} {
 		if name == "lua/roblox.lua" && opts.Lune || name == "lua/lune.lua" && !opts.Lune ||
 			name == "lua/plugin.lua" && (opts.Lune || !opts.Plugin) {
 			continue

@@ -39,6 +39,7 @@ local luneTask = require("@lune/task")
 local serde = require("@lune/serde")
 local stdio = require("@lune/stdio")
 local net = require("@lune/net")
+local robloxTypes = require("@lune/roblox")
 
 local luneRequire = require
 
@@ -73,6 +74,9 @@ local options = {
 	keepalive = process.env.RBXEMU_KEEPALIVE,
 	shim = process.env.RBXEMU_SHIM,
 }
+if options.token == "" then
+	options.token = nil
+end
 local target = nil
 local scriptArgs = {}
 local flags = {
@@ -965,6 +969,27 @@ local function requireModule(target)
 	return values[1]
 end
 
+local luneTypeof = typeof
+
+-- typeof knows the runner's Instances and DateTimes.
+local function gameTypeof(v)
+	if isInstance(v) then
+		return "Instance"
+	end
+	if type(v) == "table" then
+		local mt = getmetatable(v)
+		if type(mt) == "table" and type(mt.__type) == "string" then
+			return mt.__type
+		end
+		if getmetatable(v) == Signal then
+			return "RBXScriptSignal"
+		elseif getmetatable(v) == Connection then
+			return "RBXScriptConnection"
+		end
+	end
+	return luneTypeof(v)
+end
+
 ---------------------------------------------------------------------------
 -- The shim, loaded before `game` exists so that it knows it runs in Lune.
 
@@ -995,6 +1020,7 @@ end
 -- table), then what a Roblox server adds.
 sharedEnv = luau.load("return getfenv(1)", { debugName = "=rbxemu", environment = {} })()
 sharedEnv.require = requireModule
+sharedEnv.typeof = gameTypeof
 sharedEnv.print = gamePrint
 sharedEnv.warn = gameWarn
 sharedEnv.task = task
@@ -1376,26 +1402,6 @@ function InstanceLib.new(className, parent)
 	error("rbxemu run does not emulate Instance.new(\"" .. className .. "\")", 2)
 end
 
--- typeof knows the runner's Instances and DateTimes.
-local luneTypeof = sharedEnv.typeof or type
-local function gameTypeof(v)
-	if isInstance(v) then
-		return "Instance"
-	end
-	if type(v) == "table" then
-		local mt = getmetatable(v)
-		if type(mt) == "table" and type(mt.__type) == "string" then
-			return mt.__type
-		end
-		if getmetatable(v) == Signal then
-			return "RBXScriptSignal"
-		elseif getmetatable(v) == Connection then
-			return "RBXScriptConnection"
-		end
-	end
-	return luneTypeof(v)
-end
-
 -- Roblox data types the runner does not have: named, so that using one
 -- fails clearly instead of as a nil call.
 local function missingType(name)
@@ -1405,12 +1411,21 @@ local function missingType(name)
 		end,
 	})
 end
+-- Lune's @lune/roblox has the real data types (Vector3, CFrame, Color3, ...):
+-- game code gets those, so that saving one fails as on Roblox.
 for _, name in ipairs({ "Vector3", "Vector2", "CFrame", "Color3", "UDim", "UDim2", "BrickColor", "TweenInfo",
 	"Ray", "Region3", "NumberRange", "NumberSequence", "NumberSequenceKeypoint", "ColorSequence",
 	"ColorSequenceKeypoint", "Rect", "Random", "RaycastParams", "OverlapParams", "PhysicalProperties", "Font",
-	"Axes", "Faces", "Vector3int16", "Vector2int16", "Region3int16", "SharedTable", "Path2DControlPoint" }) do
+	"Axes", "Faces", "Vector3int16", "Vector2int16", "Region3int16", "SharedTable", "Path2DControlPoint", "Content" }) do
 	if sharedEnv[name] == nil then
-		sharedEnv[name] = missingType(name)
+		local ok, value = pcall(function()
+			return robloxTypes[name]
+		end)
+		if ok and value ~= nil then
+			sharedEnv[name] = value
+		else
+			sharedEnv[name] = missingType(name)
+		end
 	end
 end
 
@@ -1448,18 +1463,19 @@ sharedEnv.game = dataModel
 sharedEnv.Game = dataModel
 sharedEnv.workspace = workspace
 sharedEnv.Workspace = workspace
-sharedEnv.Enum = setmetatable({}, {
+-- Enum is Lune's copy of Roblox's enums (@lune/roblox), but for the data
+-- store ones, which come from the shim: Lune 0.10.1's database predates the
+-- 2026 request types (StandardRead .. OrderedRemove, values 9 to 16).
+sharedEnv.Enum = setmetatable({
+	DataStoreRequestType = RbxEmu.Enum.DataStoreRequestType,
+	SortDirection = RbxEmu.Enum.SortDirection,
+}, {
 	__index = function(_, name)
-		local enum = rawget(RbxEmu.Enum, name)
-		if enum == nil then
-			notEmulated("Enum." .. tostring(name))
-		end
-		return enum
+		return robloxTypes.Enum[name]
 	end,
 })
 sharedEnv.Instance = InstanceLib
 sharedEnv.DateTime = DateTime
-sharedEnv.typeof = gameTypeof
 sharedEnv.os = gameOs
 sharedEnv.tick = function()
 	return nowMs() / 1000

@@ -207,17 +207,26 @@ end
 
 -- runTransform calls transform(value, keyInfo) where it cannot yield and
 -- returns its first three results.
+-- The transform's own error is caught by a pcall inside the coroutine:
+-- Lune's coroutine.resume turns an error into the text "runtime error: ...
+-- stack traceback: ..." (and a table error into its address), where Roblox
+-- hands the error on as it was raised.
 local function runTransform(transform, value, keyInfo)
-	local co = coroutine.create(transform)
-	local results = { coroutine.resume(co, value, keyInfo) }
-	if not results[1] then
-		error(results[2], 0)
-	end
+	local co = coroutine.create(function(v, info)
+		return { pcall(transform, v, info) }
+	end)
+	local resumed, results = coroutine.resume(co, value, keyInfo)
 	if coroutine.status(co) ~= "dead" then
 		if coroutine.close ~= nil then
 			pcall(coroutine.close, co)
 		end
 		Errors.raise(Errors.TRANSFORM_YIELDED)
+	end
+	if not resumed then
+		error(results, 0)
+	end
+	if not results[1] then
+		error(results[2], 0)
 	end
 	return results[2], results[3], results[4]
 end
