@@ -60,8 +60,8 @@ type Options struct {
 	// (lua/plugin.lua): the plugin object, toolbars, dock widgets, GUI
 	// Instances and their data types, for the Studio plugin's tests.
 	Plugin bool
-	// LuneOld gives @lune/net its older shape (net.socket, net.request) and a
-	// socket close that raises.
+	// LuneOld gives @lune/net the shape of Lune 0.9 (net.socket and
+	// net.request only); by default it has 0.10's (net.ws, net.http too).
 	LuneOld bool
 	// Args are Lune's process.args.
 	Args []string
@@ -486,12 +486,28 @@ func (e *Env) dial(h int, url string) {
 	}
 }
 
+// LunePingPanic is what Lune 0.10.1 does when its WebSocket client gets a
+// Ping frame (lune-std-net, shared/websocket.rs): it panics. The fake
+// records it as an uncaught error and drops the connection, so a daemon that
+// pings a Lune session fails the test as it would kill real Lune.
+const LunePingPanic = "lune panicked: internal error: entered unreachable code: Unhandled message: Some(Ping(b\"\"))"
+
 func (e *Env) readLoop(h int, conn *websocket.Conn) {
 	defer e.wg.Done()
+	if e.opts.Lune {
+		conn.SetPingHandler(func(string) error {
+			return errors.New(LunePingPanic)
+		})
+	}
 	for {
 		_, msg, err := conn.ReadMessage()
 		if err != nil {
-			e.emit(event{kind: "ws_close", handle: h, err: err.Error()})
+			code := 0
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				code = ce.Code
+			}
+			e.emit(event{kind: "ws_close", handle: h, err: err.Error(), status: code})
 			return
 		}
 		e.emit(event{kind: "ws_message", handle: h, text: string(msg)})
@@ -591,7 +607,11 @@ func (e *Env) deliver(L *lua.LState, ev event) lua.LValue {
 			}
 			c.outstanding = map[string]int{}
 		}
+		if strings.Contains(ev.err, LunePingPanic) {
+			e.print("error", LunePingPanic)
+		}
 		t.RawSetString("message", lua.LString(ev.err))
+		t.RawSetString("code", lua.LNumber(ev.status))
 	case "http_done":
 		if e.httpIn[ev.handle] {
 			delete(e.httpIn, ev.handle)

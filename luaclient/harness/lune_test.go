@@ -49,8 +49,8 @@ func TestLuneRunner(t *testing.T) {
 	}{
 		{"websocket", false, "auto"},
 		{"http", false, "http"},
-		{"old-net-websocket", true, "websocket"},
-		{"old-net-http", true, "http"},
+		{"lune-0.9-net-websocket", true, "websocket"},
+		{"lune-0.9-net-http", true, "http"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := startDaemon(t, daemonOpt{})

@@ -46,19 +46,47 @@ local luneRequire = require
 ---------------------------------------------------------------------------
 -- Command line.
 
+-- say writes a line without yielding the caller: game code may print where
+-- Roblox lets nothing yield (an UpdateAsync transform), and Lune's stdio
+-- writes yield. Standard output goes through Lune's print, which does not;
+-- standard error through one writer thread that drains a queue in order.
+local errQueue = {}
+local errWriter = nil
+local luaPrint = print
+
+local function drainErr()
+	while #errQueue > 0 do
+		local text = table.remove(errQueue, 1)
+		stdio.ewrite(text)
+	end
+	errWriter = nil
+end
+
 local function say(stream, text)
 	if stream == "err" then
-		stdio.ewrite(text .. "\n")
+		errQueue[#errQueue + 1] = text .. "\n"
+		if errWriter == nil then
+			errWriter = true
+			luneTask.spawn(drainErr)
+		end
 	else
-		stdio.write(text .. "\n")
+		luaPrint(text)
 	end
+end
+
+-- exit leaves once standard error is written.
+local function exit(code)
+	while errWriter ~= nil do
+		luneTask.wait()
+	end
+	process.exit(code)
 end
 
 local function usage(message)
 	say("err", "rbxemu run: " .. message)
 	say("err", "usage: lune run lune/run.lua [--url URL] [--transport websocket|http] [--token T] [--players N] "
 		.. "[--universe N] [--place N] [--job ID] [--studio true|false] [--shim DIR] PROJECT.json|SCRIPT.lua(u) [args...]")
-	process.exit(2)
+	exit(2)
 end
 
 local options = {
@@ -747,7 +775,11 @@ local function fromPath(path, name, parent, className)
 		if special == "txt" then
 			node.Value = fs.readFile(path)
 		else
+			-- Sources are read now, before any script runs: Lune's file
+			-- reads yield, and a require must not let other scripts run in
+			-- the middle of it (on Roblox it does not).
 			state[node].path = path
+			state[node].source = fs.readFile(path)
 			state[node].json = special == "json"
 		end
 		return node
@@ -763,6 +795,7 @@ local function fromPath(path, name, parent, className)
 		if node == nil and fs.isFile(join(path, candidate[1])) then
 			node = newInstance(candidate[2], name or basename(path), parent)
 			state[node].path = join(path, candidate[1])
+			state[node].source = fs.readFile(state[node].path)
 		end
 	end
 	if node == nil then
@@ -914,7 +947,7 @@ local sharedEnv = nil -- the globals every script sees (filled below)
 
 local function compile(node)
 	local s = state[node]
-	local source = fs.readFile(s.path)
+	local source = s.source or fs.readFile(s.path)
 	local env = setmetatable({ script = node }, { __index = sharedEnv })
 	return luau.load(source, { debugName = "@" .. s.path, environment = env, injectGlobals = false })
 end
@@ -948,7 +981,7 @@ local function requireModule(target)
 		error("rbxemu run: " .. fullName(target) .. " has no source", 2)
 	end
 	if s.json then
-		local value = serde.decode("json", fs.readFile(s.path))
+		local value = serde.decode("json", s.source)
 		moduleCache[target] = { value = value }
 		return value
 	end
@@ -1520,6 +1553,7 @@ local ok, loadErr = pcall(function()
 		state[main].ClassName = "Script"
 		state[main].class = class("Script")
 		state[main].path = target
+		state[main].source = fs.readFile(target)
 		state[main].args = scriptArgs
 		scripts[1] = main
 	elseif fs.isDir(target) and fs.isFile(join(target, "default.project.json")) then
@@ -1537,7 +1571,7 @@ end
 if not ok then
 	say("err", tostring(loadErr))
 	RbxEmu.closeAll()
-	process.exit(2)
+	exit(2)
 end
 
 -- Check the daemon before any script runs, with a clear message.
@@ -1545,7 +1579,7 @@ local reached, why = pcall(RbxEmu.call, "ping")
 if not reached then
 	say("err", tostring(why))
 	RbxEmu.closeAll()
-	process.exit(1)
+	exit(1)
 end
 
 for _, node in ipairs(scripts) do
@@ -1600,4 +1634,4 @@ if closing > 0 then
 end
 
 RbxEmu.closeAll()
-process.exit(failures > 0 and 1 or 0)
+exit(failures > 0 and 1 or 0)

@@ -1,13 +1,20 @@
--- lune.lua: fakes of Lune's built-in libraries (@lune/fs, @lune/luau,
--- @lune/process, @lune/task, @lune/serde, @lune/net) over the harness's
--- primitives, to run the shim's Lune runner. With config.luneOld the net
--- library has the older shape (net.socket and net.request only) and a
--- socket's close raises, as some Lune versions' does.
+-- lune.lua: fakes of Lune 0.10.1's built-in libraries (@lune/fs,
+-- @lune/luau, @lune/process, @lune/task, @lune/serde, @lune/net,
+-- @lune/stdio, and of @lune/roblox only Enum) over the harness's primitives,
+-- to run the shim's Lune runner. They follow what real Lune does where the
+-- runner could tell (realune_test.go runs the same code on the real binary):
+-- luau.load copies its environment, `_G` is an empty table, there is no
+-- global `task`, require takes only strings, a socket's close raises
+-- (0.10.1's always does), stdio writes yield, and a Ping frame from the
+-- daemon kills the socket (harness.go, LunePingPanic). With config.luneOld
+-- @lune/net has Lune 0.9's shape (net.socket and net.request only).
 
 local go = __go
 local H = __harness
 local S = H.scheduler
 local config = H.config
+local task = task
+local G = _G
 
 H.EXIT = setmetatable({}, {
 	__tostring = function()
@@ -42,15 +49,37 @@ local fs = {
 	end,
 }
 
+-- luau.load, as lune-std-luau's load_source: with an environment, the
+-- chunk gets a new table: Lune's globals (and their metatable) unless
+-- injectGlobals is false, in which case the given table's metatable; then a
+-- copy of the given table's own keys. Names reached only through its
+-- metatable are not seen unless injectGlobals is false.
 local luau = {
 	load = function(source, options)
 		options = options or {}
-		local fn, err = loadstring(source, "=" .. (options.debugName or "chunk"))
+		local name = options.debugName or "luau.load(...)"
+		if string.sub(name, 1, 1) == "@" then
+			name = string.sub(name, 2)
+		end
+		local fn, err = loadstring(source, "=" .. name)
 		if fn == nil then
 			error(err, 2)
 		end
-		if options.environment ~= nil then
-			setfenv(fn, options.environment)
+		local custom = options.environment
+		if custom ~= nil then
+			local env = {}
+			if options.injectGlobals ~= false then
+				for k, v in pairs(G) do
+					env[k] = v
+				end
+				setmetatable(env, getmetatable(G))
+			else
+				setmetatable(env, getmetatable(custom))
+			end
+			for k, v in pairs(custom) do
+				env[k] = v
+			end
+			setfenv(fn, env)
 		end
 		return fn
 	end,
@@ -113,7 +142,7 @@ S.onEvent("ws_close", function(ev)
 	local sock = sockets[ev.handle]
 	if sock ~= nil then
 		sock.state = "closed"
-		sock.closeCode = 1000
+		sock.closeCode = ev.code
 		wakeAll(sock)
 	end
 end)
@@ -149,9 +178,9 @@ function Socket:close()
 	if sock.state == "open" then
 		go.ws_close(sock.handle)
 	end
-	if config.luneOld then
-		error("close: the socket was already closing", 2)
-	end
+	-- Lune 0.10.1's close always raises after sending the close frame (fixed
+	-- in a later release).
+	error("close: the socket was already closing", 2)
 end
 
 local function connect(url)
@@ -201,12 +230,36 @@ local function request(req)
 	}
 end
 
+local function urlEncode(text)
+	return (string.gsub(text, "[^%w%-%._~]", function(c)
+		return string.format("%%%02X", string.byte(c))
+	end))
+end
+
 local net
 if config.luneOld then
 	net = { socket = connect, request = request }
 else
-	net = { ws = { connect = connect }, http = { request = request }, request = request }
+	net = { ws = { connect = connect }, http = { request = request }, request = request, socket = connect, urlEncode = urlEncode }
 end
+
+-- stdio writes yield in Lune (they are async); so do these.
+local function yieldOnce()
+	local co = coroutine.running()
+	task.defer(co)
+	coroutine.yield()
+end
+
+local stdio = {
+	write = function(text)
+		go.output("print", (string.gsub(text, "\n$", "")))
+		yieldOnce()
+	end,
+	ewrite = function(text)
+		go.output("warn", (string.gsub(text, "\n$", "")))
+		yieldOnce()
+	end,
+}
 
 local libs = {
 	["@lune/fs"] = fs,
@@ -215,9 +268,14 @@ local libs = {
 	["@lune/task"] = task,
 	["@lune/serde"] = serde,
 	["@lune/net"] = net,
+	["@lune/stdio"] = stdio,
+	["@lune/roblox"] = { Enum = {} },
 }
 
 function require(name)
+	if type(name) ~= "string" then
+		error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2)
+	end
 	local lib = libs[name]
 	if lib == nil then
 		error("module '" .. tostring(name) .. "' not found", 2)
@@ -225,4 +283,30 @@ function require(name)
 	return lib
 end
 
-_VERSION = "Lune 0.10.0+harness"
+_VERSION = "Lune 0.10.1+harness"
+
+-- debug.info, Luau's: the source ("s"), line ("l") and name ("n") of a
+-- level of the calling stack.
+function debug.info(level, what)
+	local info = debug.getinfo(level + 1, "Sln")
+	if info == nil then
+		return nil
+	end
+	local out = {}
+	for i = 1, #what do
+		local c = string.sub(what, i, i)
+		if c == "s" then
+			out[#out + 1] = info.source
+		elseif c == "l" then
+			out[#out + 1] = info.currentline
+		elseif c == "n" then
+			out[#out + 1] = info.name
+		end
+	end
+	return unpack(out)
+end
+
+-- Lune's _G is a fresh, empty table, and it has no global task (the
+-- scheduler is @lune/task).
+G.task = nil
+G._G = {}

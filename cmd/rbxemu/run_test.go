@@ -1,0 +1,204 @@
+package main
+
+// rbxemu run on real Lune 0.10.1 (installed by scripts/install-lune.sh; these
+// tests fail without it, they never skip): the Luau place in
+// testdata/runner/place, a failing script, two servers locking one profile,
+// the timeout and the usage errors.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rbxemu/rbxemu/emulator/client"
+	"github.com/rbxemu/rbxemu/emulator/server/servertest"
+)
+
+var runPassed, runFailed atomic.Int64
+
+// countRun records a real-Lune test's outcome for the summary TestMain
+// prints (make test shows it, as it does luaclient/harness's).
+func countRun(t *testing.T) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			runFailed.Add(1)
+		} else {
+			runPassed.Add(1)
+		}
+	})
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := runPassed.Load() + runFailed.Load(); n > 0 {
+		line := fmt.Sprintf("real Lune (rbxemu run): %d passed, %d failed", runPassed.Load(), runFailed.Load())
+		fmt.Println(line)
+		if path := os.Getenv("RBXEMU_LUNE_REPORT"); path != "" {
+			if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				fmt.Fprintln(f, line)
+				f.Close()
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// testLune is the real Lune binary: RBXEMU_LUNE, else the repository's
+// .tools/lune/lune.
+func testLune(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("RBXEMU_LUNE"); p != "" {
+		return p
+	}
+	p, err := filepath.Abs(filepath.Join("..", "..", ".tools", "lune", "lune"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("real Lune 0.10.1 is not installed (%v): run `make lune` (scripts/install-lune.sh); `make test` does it first", err)
+	}
+	return p
+}
+
+const runnerFixtures = "../../testdata/runner"
+
+func TestRunLuauPlace(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	want := "Welcome to the runner place\n" +
+		"Greeter runs in Workspace.Greeter (studio: true, server: true)\n" +
+		"Player1 has 110 coins\n" +
+		"Player1 left with 111 coins\n" +
+		"closing: total weight 5, sword x1\n"
+	for _, transport := range []string{"websocket", "http"} {
+		t.Run(transport, func(t *testing.T) {
+			countRun(t)
+			r := cliRun(t, "", "run", "--lune", lune, "--transport", transport, "--players", "1", runnerFixtures+"/place")
+			r.want(t, want, "", 0)
+		})
+	}
+	t.Run("studio=false", func(t *testing.T) {
+		countRun(t)
+		r := cliRun(t, "", "run", "--lune", lune, "--studio=false", runnerFixtures+"/place/default.project.json")
+		r.want(t, "Welcome to the runner place\n"+
+			"Greeter runs in Workspace.Greeter (studio: false, server: true)\n"+
+			"closing: total weight 5, sword x1\n", "", 0)
+	})
+}
+
+func TestRunFailingScript(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	export := filepath.Join(t.TempDir(), "store.json")
+	file := runnerFixtures + "/failing/src/Load.server.luau"
+	r := cliRun(t, "", "run", "--lune", lune, "--export-on-failure", export, runnerFixtures+"/failing")
+	r.want(t, "", file+":4: Player_1 has no version 2 save (got nothing)\n"+
+		file+":4\n"+
+		"rbxemu: run: the store is in "+export+"\n"+
+		"rbxemu: run: the place failed (status 1)\n", 1)
+	if _, err := os.Stat(export); err != nil {
+		t.Errorf("no export after a failed run: %v", err)
+	}
+}
+
+func TestRunSingleScriptWithArguments(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Util.luau"), "return { twice = function(n: number): number return n * 2 end }\n")
+	writeFile(t, filepath.Join(dir, "Main.server.luau"), `local Util = require(script.Parent.Util)
+local args = { ... }
+print(`+"`{#args} args, twice {Util.twice(tonumber(args[1]) :: number)}, {script:GetFullName()}, {typeof(script)}`"+`)
+`)
+	r := cliRun(t, "", "run", "--lune", lune, filepath.Join(dir, "Main.server.luau"), "21", "x")
+	r.want(t, "2 args, twice 42, ServerScriptService."+filepath.Base(dir)+".Main, Instance\n", "", 0)
+}
+
+// Two servers, one profile: the session lock of ProfileService-style code,
+// stolen after its timeout on the virtual clock, with no write lost.
+func TestRunTwoServersSessionLock(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	url, _ := servertest.Start(t, servertest.VirtualClock())
+	r := cliRun(t, "", "run", "--lune", lune, "--url", url, "--servers", "2", runnerFixtures+"/locking")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	byServer := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+		server, text, ok := strings.Cut(line, "] ")
+		if !ok {
+			t.Fatalf("a line without its server's prefix: %q", line)
+		}
+		byServer[server+"]"] = append(byServer[server+"]"], text)
+	}
+	want := map[string][]string{
+		"[server 1]": {"took the lock"},
+		"[server 2]": {"lock taken while held: false", "lock taken after the timeout: true", "released with 2 coins"},
+	}
+	if fmt.Sprint(byServer) != fmt.Sprint(want) {
+		t.Fatalf("output by server %v, want %v", byServer, want)
+	}
+	c := cliClient(t, url)
+	v, _, err := c.Get(context.Background(), client.Store{Name: "Profiles"}, "Profile_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profile map[string]any
+	if err := json.Unmarshal(v, &profile); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(profile) != "map[coins:2]" {
+		t.Fatalf("stored profile %s, want coins 2 and no lock", v)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Hang.server.luau"), "print(\"waiting\")\ntask.wait(60)\n")
+	r := cliRun(t, "", "run", "--lune", lune, "--timeout", "2s", filepath.Join(dir, "Hang.server.luau"))
+	r.want(t, "waiting\n", "rbxemu: run: timed out after 2s\n", 1)
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	cliCleanEnv(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Main.server.luau"), "print(1)\n")
+	script := filepath.Join(dir, "Main.server.luau")
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"run", filepath.Join(dir, "missing.project.json")}, filepath.Join(dir, "missing.project.json") + ": no such file or folder"},
+		{[]string{"run", dir}, dir + ": a folder without default.project.json"},
+		{[]string{"run", "--servers", "0", script}, "--servers 0: use 1 to 64"},
+		{[]string{"run", "--transport", "carrier-pigeon", script}, `--transport "carrier-pigeon": use websocket or http`},
+		{[]string{"run", "--players", "-1", script}, "--players -1: use 0 to 200 (Roblox's largest servers hold 200)"},
+		{[]string{"run", "--clock", "sundial", script}, `--clock "sundial": use real or virtual`},
+		{[]string{"run", "--lune", filepath.Join(dir, "no-lune"), script}, "--lune " + filepath.Join(dir, "no-lune") + ": not found"},
+		{[]string{"run", runnerFixtures + "/place/default.project.json", "extra"}, `arguments after a project file ("extra") are only for a single script`},
+	} {
+		r := cliRun(t, "", tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.err) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, r.code, r.stderr, exitUsage, tc.err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
