@@ -91,6 +91,55 @@ func TestRunLuauPlace(t *testing.T) {
 	})
 }
 
+// TestRunApiTour runs testdata/runner/tour, which prints what each emulated
+// API gives game code.
+func TestRunApiTour(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	file := runnerFixtures + "/tour/src/server/Tour.server.luau"
+	r := cliRun(t, "", "run", "--lune", lune, runnerFixtures+"/tour")
+	r.want(t, `modules: Counter loaded 1 time(s), same table true, step 5
+tree: 500 Configuration ReplicatedStorage.Config.MaxCoins ServerStorage
+cycle: false true
+instances: true 1 true ServerStorage.Runtime.StringValue Instance
+missing child: `+file+`:23: Nope is not a valid member of ServerStorage "ServerStorage"
+RunService: studio true, server true, client false
+HttpService: {"a":[1,2]} [] true a%20b%26c
+GUID: 36 true 38
+game: 1 1 36 true
+typeof: EnumItem DateTime Vector3 EnumItem
+DateTime: 2023-11-14T22:13:20Z 1700000000123 1700000000
+clock: true true true
+not emulated: `+file+`:34: rbxemu run does not emulate TeleportService
+task: spawned,deferred,delayed true thread
+Heartbeat: true
+wait: true
+players: 1 true true
+events: +Builderman:156 -Builderman 0
+BindToClose ran
+`, "", 0)
+}
+
+// TestRunDocsExample runs the example of docs/runner.md and compares its
+// output with the one the page shows.
+func TestRunDocsExample(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	doc, err := os.ReadFile("../../docs/runner.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "<!-- example output -->\n```text\n")
+	want, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/runner.md has no example output block")
+	}
+	r := cliRun(t, "", "run", "--lune", lune, "--players", "1", runnerFixtures+"/place")
+	r.want(t, want, "", 0)
+}
+
 func TestRunFailingScript(t *testing.T) {
 	lune := testLune(t)
 	cliCleanEnv(t)
