@@ -524,6 +524,9 @@ Instance.__index = function(node, key)
 	if child ~= nil then
 		return child
 	end
+	if s.class.nilProps ~= nil and s.class.nilProps[key] then
+		return nil
+	end
 	if s.class.service then
 		notEmulated(s.ClassName .. "." .. tostring(key))
 	end
@@ -1247,6 +1250,8 @@ local Players = service("Players", function(node, m)
 	end
 end)
 local playerClass = class("Player")
+-- Properties of a Player that are nil until something sets them.
+playerClass.nilProps = { Character = true, Team = true, RespawnLocation = true, ReplicationFocus = true }
 
 local function removePlayer(player)
 	for k, p in ipairs(playerList) do
@@ -1276,8 +1281,11 @@ local function addPlayer(name, userId)
 	player.UserId = userId
 	player.DisplayName = name
 	player.AccountAge = 0
-	player.MembershipType = nil
-	player.Character = nil
+	player.FollowUserId = 0
+	player.LocaleId = "en-us"
+	pcall(function()
+		player.MembershipType = robloxTypes.Enum.MembershipType.None
+	end)
 	playerList[#playerList + 1] = player
 	setParent(player, Players)
 	Players.PlayerAdded:Fire(player)
@@ -1458,6 +1466,16 @@ for _, name in ipairs({ "Vector3", "Vector2", "CFrame", "Color3", "UDim", "UDim2
 			sharedEnv[name] = value
 		else
 			sharedEnv[name] = missingType(name)
+		end
+	end
+end
+
+-- Global functions of Roblox's that a server script might call, named so
+-- that calling one fails clearly.
+for _, name in ipairs({ "settings", "UserSettings", "version", "printidentity", "stats", "PluginManager", "LoadLibrary" }) do
+	if sharedEnv[name] == nil then
+		sharedEnv[name] = function()
+			notEmulated(name .. "()")
 		end
 	end
 end
