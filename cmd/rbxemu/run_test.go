@@ -12,58 +12,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/rbxemu/rbxemu/emulator/client"
 	"github.com/rbxemu/rbxemu/emulator/server/servertest"
+	"github.com/rbxemu/rbxemu/luaclient/lunetest"
 )
 
-var runPassed, runFailed atomic.Int64
+var runLuneCases = lunetest.Counter{Label: "rbxemu run"}
 
 // countRun records a real-Lune test's outcome for the summary TestMain
 // prints (make test shows it, as it does luaclient/harness's).
-func countRun(t *testing.T) {
-	t.Cleanup(func() {
-		if t.Failed() {
-			runFailed.Add(1)
-		} else {
-			runPassed.Add(1)
-		}
-	})
-}
+func countRun(t *testing.T) { runLuneCases.Count(t) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if n := runPassed.Load() + runFailed.Load(); n > 0 {
-		line := fmt.Sprintf("real Lune (rbxemu run): %d passed, %d failed", runPassed.Load(), runFailed.Load())
-		fmt.Println(line)
-		if path := os.Getenv("RBXEMU_LUNE_REPORT"); path != "" {
-			if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-				fmt.Fprintln(f, line)
-				f.Close()
-			}
-		}
-	}
+	runLuneCases.Report(os.Stdout)
 	os.Exit(code)
 }
 
-// testLune is the real Lune binary: RBXEMU_LUNE, else the repository's
-// .tools/lune/lune.
-func testLune(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("RBXEMU_LUNE"); p != "" {
-		return p
-	}
-	p, err := filepath.Abs(filepath.Join("..", "..", ".tools", "lune", "lune"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("real Lune 0.10.1 is not installed (%v): run `make lune` (scripts/install-lune.sh); `make test` does it first", err)
-	}
-	return p
-}
+func testLune(t *testing.T) string { return lunetest.Binary(t) }
 
 const runnerFixtures = "../../testdata/runner"
 

@@ -61,18 +61,22 @@ type luaStep struct {
 	Advance int64           `json:"ms,omitempty"`
 }
 
-func TestConformanceThroughTheShim(t *testing.T) {
+// conformanceCases reads every case under testdata/conformance, with the
+// file it is in (relative, slash-separated), and the Lua that replays one
+// (testdata/conformance.lua).
+func conformanceCases(t *testing.T) (files map[string][]confFileCase, order []string, replay string) {
+	t.Helper()
 	root := filepath.Join(luaclientDir(t), "..", "testdata", "conformance")
-	files, err := filepath.Glob(filepath.Join(root, "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Skipf("no conformance cases (%v)", err)
+	paths, err := filepath.Glob(filepath.Join(root, "*", "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no conformance cases (%v)", err)
 	}
-	runner, err := os.ReadFile(filepath.Join(luaclientDir(t), "harness", "testdata", "conformance.lua"))
+	src, err := os.ReadFile(filepath.Join(luaclientDir(t), "harness", "testdata", "conformance.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	shimSteps := 0
-	for _, file := range files {
+	files = map[string][]confFileCase{}
+	for _, file := range paths {
 		rel, _ := filepath.Rel(root, file)
 		rel = filepath.ToSlash(rel)
 		raw, err := os.ReadFile(file)
@@ -83,7 +87,17 @@ func TestConformanceThroughTheShim(t *testing.T) {
 		if err := json.Unmarshal(raw, &cases); err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
-		for _, c := range cases {
+		files[rel] = cases
+		order = append(order, rel)
+	}
+	return files, order, string(src)
+}
+
+func TestConformanceThroughTheShim(t *testing.T) {
+	files, order, runner := conformanceCases(t)
+	shimSteps := 0
+	for _, rel := range order {
+		for _, c := range files[rel] {
 			id := rel + ": " + c.Name
 			steps, n, err := prepareSteps(c)
 			if err != nil {
@@ -107,7 +121,7 @@ func TestConformanceThroughTheShim(t *testing.T) {
 				stepsJSON, _ := json.Marshal(steps)
 				h := env.L.GetGlobal("__harness").(*lua.LTable)
 				h.RawSetString("steps", lua.LString(stepsJSON))
-				runLua(t, env, "conformance", string(runner))
+				runLua(t, env, "conformance", runner)
 			})
 		}
 	}

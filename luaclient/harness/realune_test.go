@@ -13,7 +13,7 @@ package harness_test
 //   - keepalive: a quiet Lune session outlives several ping periods.
 //
 // TestMain prints how many real-Lune cases ran, and appends the line to the
-// file RBXEMU_LUNE_REPORT names (make test shows it).
+// file RBXEMU_LUNE_REPORT names (make test shows it; luaclient/lunetest).
 
 import (
 	"bufio"
@@ -25,55 +25,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rbxemu/rbxemu/emulator/server"
 	"github.com/rbxemu/rbxemu/emulator/server/servertest"
+	"github.com/rbxemu/rbxemu/luaclient/lunetest"
 )
 
-var realPassed, realFailed atomic.Int64
+var realLuneCases = lunetest.Counter{Label: "luaclient/harness"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if n := realPassed.Load() + realFailed.Load(); n > 0 {
-		line := fmt.Sprintf("real Lune (luaclient/harness): %d passed, %d failed", realPassed.Load(), realFailed.Load())
-		fmt.Println(line)
-		if path := os.Getenv("RBXEMU_LUNE_REPORT"); path != "" {
-			if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-				fmt.Fprintln(f, line)
-				f.Close()
-			}
-		}
-	}
+	realLuneCases.Report(os.Stdout)
 	os.Exit(code)
 }
 
 // countReal records a real-Lune case's outcome when its test ends.
-func countReal(t *testing.T) {
-	t.Cleanup(func() {
-		if t.Failed() {
-			realFailed.Add(1)
-		} else if !t.Skipped() {
-			realPassed.Add(1)
-		}
-	})
-}
-
-// realLune is the Lune binary: RBXEMU_LUNE, else the one scripts/
-// install-lune.sh put in .tools/lune. A missing Lune fails the test.
-func realLune(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("RBXEMU_LUNE"); p != "" {
-		return p
-	}
-	p := filepath.Join(luaclientDir(t), "..", ".tools", "lune", "lune")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("real Lune 0.10.1 is not installed (%v): run `make lune` (scripts/install-lune.sh); `make test` does it first", err)
-	}
-	return p
-}
+func countReal(t *testing.T) { realLuneCases.Count(t) }
 
 type luneResult struct {
 	stdout, stderr string
@@ -106,7 +75,7 @@ func runReal(t testing.TB, url, transport string, files map[string]string, main 
 	args = append(args, scriptArgs...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, realLune(t), args...)
+	cmd := exec.CommandContext(ctx, lunetest.Binary(t), args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -250,27 +219,10 @@ func TestRealLuneSeedGuide(t *testing.T) {
 // in the expectations count from a new engine), as conformance_test.go does
 // in the fake.
 func TestRealLuneConformance(t *testing.T) {
-	root := filepath.Join(luaclientDir(t), "..", "testdata", "conformance")
-	files, err := filepath.Glob(filepath.Join(root, "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no conformance cases (%v)", err)
-	}
-	replay, err := os.ReadFile(filepath.Join(luaclientDir(t), "harness", "testdata", "conformance.lua"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, order, replay := conformanceCases(t)
 	prelude := specPrelude(t)
-	for _, file := range files {
-		rel, _ := filepath.Rel(root, file)
-		rel = filepath.ToSlash(rel)
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []confFileCase
-		if err := json.Unmarshal(raw, &cases); err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
+	for _, rel := range order {
+		cases := files[rel]
 		for _, c := range cases {
 			steps, _, err := prepareSteps(c)
 			if err != nil {
@@ -288,7 +240,7 @@ func TestRealLuneConformance(t *testing.T) {
 					t.Parallel()
 					countReal(t)
 					d := startDaemon(t, daemonOpt{noThrottle: true})
-					src := prelude + "__harness.steps = " + luaLong(string(stepsJSON)) + "\n" + string(replay)
+					src := prelude + "__harness.steps = " + luaLong(string(stepsJSON)) + "\n" + replay
 					res := runReal(t, d.URL, transport, map[string]string{"Conformance.server.lua": src}, "Conformance.server.lua", nil, nil)
 					if res.code != 0 {
 						t.Fatalf("%s", res)

@@ -869,6 +869,19 @@ local function applyProperties(node, props)
 	end
 end
 
+-- childNames lists the children of a node of a project's tree (the keys
+-- that are not $ directives), sorted.
+local function childNames(spec)
+	local names = {}
+	for k in pairs(spec) do
+		if type(k) == "string" and string.sub(k, 1, 1) ~= "$" then
+			names[#names + 1] = k
+		end
+	end
+	table.sort(names)
+	return names
+end
+
 -- treeNode makes the Instance of one node of a project's tree.
 local function treeNode(dir, name, spec, parent, isService)
 	local className = spec["$className"]
@@ -896,14 +909,7 @@ local function treeNode(dir, name, spec, parent, isService)
 	end
 	if node ~= nil then
 		applyProperties(node, spec["$properties"])
-		local names = {}
-		for k in pairs(spec) do
-			if type(k) == "string" and string.sub(k, 1, 1) ~= "$" then
-				names[#names + 1] = k
-			end
-		end
-		table.sort(names)
-		for _, k in ipairs(names) do
+		for _, k in ipairs(childNames(spec)) do
 			treeNode(dir, k, spec[k], node, false)
 		end
 	end
@@ -926,14 +932,7 @@ loadProject = function(file, name, parent)
 		if parent ~= nil then
 			error("rbxemu run: " .. file .. " is a place; it cannot be nested inside another project", 0)
 		end
-		local names = {}
-		for k in pairs(tree) do
-			if type(k) == "string" and string.sub(k, 1, 1) ~= "$" then
-				names[#names + 1] = k
-			end
-		end
-		table.sort(names)
-		for _, k in ipairs(names) do
+		for _, k in ipairs(childNames(tree)) do
 			treeNode(dir, k, tree[k], dataModel, true)
 		end
 		return dataModel
