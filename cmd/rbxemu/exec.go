@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/rbxemu/rbxemu/emulator/admin"
 	"github.com/rbxemu/rbxemu/emulator/server"
@@ -23,15 +24,52 @@ func init() {
 	commands = append(commands, func() *cobra.Command { return newExecCmd(nil) })
 }
 
-// execOptions are the arguments of rbxemu exec.
-type execOptions struct {
+// daemonFlags are the flags of the throwaway daemon that exec and run start.
+type daemonFlags struct {
 	Seed            string
 	Clock           string // real | virtual
 	Throttle        string // on | off
 	Token           string
 	ExportOnFailure string
 	LogLevel        string
-	Command         []string
+}
+
+// bind declares the flags; what names the thing the daemon serves (COMMAND,
+// the run) in their help.
+func (d *daemonFlags) bind(f *pflag.FlagSet, what, tokenHelp string) {
+	f.StringVar(&d.Seed, "seed", "", "load this fixture before "+what+" starts")
+	f.StringVar(&d.Clock, "clock", "real", "real, or virtual: time moves only when told")
+	f.StringVar(&d.Throttle, "throttle", "on", "on or off: Roblox's request budgets and queues")
+	f.StringVar(&d.Token, "token", "", tokenHelp)
+	f.StringVar(&d.ExportOnFailure, "export-on-failure", "", "when "+what+" fails, write the store (with history) to this file")
+	f.StringVar(&d.LogLevel, "log-level", "warn", "the daemon's log on stderr: debug, info, warn or error")
+}
+
+// validate checks the flags that parsing cannot.
+func (d *daemonFlags) validate() error {
+	switch d.Clock {
+	case "real", "virtual":
+	default:
+		return fmt.Errorf("--clock %q: use real or virtual", d.Clock)
+	}
+	if _, err := parseOnOff(d.Throttle); err != nil {
+		return fmt.Errorf("--throttle %q: %w", d.Throttle, err)
+	}
+	_, err := parseLevel(d.LogLevel)
+	return err
+}
+
+// serveOptions are the daemon's: in memory, loopback, a free port, its log
+// on stderr.
+func (d *daemonFlags) serveOptions(stderr io.Writer) *serveOptions {
+	return &serveOptions{Port: 0, Bind: "127.0.0.1", InMemory: true, Clock: d.Clock, Throttle: d.Throttle,
+		Token: d.Token, LogLevel: d.LogLevel, LogFormat: "text", stdout: stderr, stderr: stderr}
+}
+
+// execOptions are the arguments of rbxemu exec.
+type execOptions struct {
+	daemonFlags
+	Command []string
 
 	stdin  io.Reader
 	stdout io.Writer
@@ -80,38 +118,13 @@ file when COMMAND fails, for the CI job to keep as an artifact.`,
 	}
 	// Flags after COMMAND are COMMAND's.
 	cmd.Flags().SetInterspersed(false)
-	f := cmd.Flags()
-	f.StringVar(&o.Seed, "seed", "", "load this fixture before COMMAND starts")
-	f.StringVar(&o.Clock, "clock", "real", "real, or virtual: time moves only when told")
-	f.StringVar(&o.Throttle, "throttle", "on", "on or off: Roblox's request budgets and queues")
-	f.StringVar(&o.Token, "token", "", "require this token (passed to COMMAND as RBXEMU_TOKEN)")
-	f.StringVar(&o.ExportOnFailure, "export-on-failure", "", "when COMMAND fails, write the store (with history) to this file")
-	f.StringVar(&o.LogLevel, "log-level", "warn", "the daemon's log on stderr: debug, info, warn or error")
+	o.bind(cmd.Flags(), "COMMAND", "require this token (passed to COMMAND as RBXEMU_TOKEN)")
 	cmd.SetFlagErrorFunc(usageError)
 	return cmd
 }
 
-func (o *execOptions) validate() error {
-	switch o.Clock {
-	case "real", "virtual":
-	default:
-		return fmt.Errorf("--clock %q: use real or virtual", o.Clock)
-	}
-	if _, err := parseOnOff(o.Throttle); err != nil {
-		return fmt.Errorf("--throttle %q: %w", o.Throttle, err)
-	}
-	_, err := parseLevel(o.LogLevel)
-	return err
-}
-
-// serveOptions are the daemon's: in memory, loopback, a free port.
-func (o *execOptions) serveOptions() *serveOptions {
-	return &serveOptions{Port: 0, Bind: "127.0.0.1", InMemory: true, Clock: o.Clock, Throttle: o.Throttle,
-		Token: o.Token, LogLevel: o.LogLevel, LogFormat: "text", stdout: o.stderr, stderr: o.stderr}
-}
-
 func runExec(o *execOptions) error {
-	srv, stop, err := startThrowawayDaemon(o.serveOptions(), o.Seed)
+	srv, stop, err := startThrowawayDaemon(o.serveOptions(o.stderr), o.Seed)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"regexp"
 	"runtime"
@@ -149,7 +150,7 @@ func TestExecFlags(t *testing.T) {
 	if err != nil || strings.Join(o.Command, " ") != "go test -run X" || o.Clock != "real" || o.Throttle != "on" {
 		t.Fatalf("%+v %v", o, err)
 	}
-	so := o.serveOptions()
+	so := o.serveOptions(io.Discard)
 	if so.Port != 0 || so.Bind != "127.0.0.1" || !so.InMemory {
 		t.Fatalf("daemon options %+v", so)
 	}

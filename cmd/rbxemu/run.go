@@ -52,24 +52,20 @@ var runEnv = []struct{ flag, env string }{
 
 // runOptions are the arguments of rbxemu run.
 type runOptions struct {
-	Target          string   // a *.project.json, a folder with default.project.json, or a script
-	Args            []string // passed to a single script as ...
-	URL             string   // a running daemon instead of a fresh one
-	Lune            string
-	Transport       string // websocket | http
-	Players         int
-	Universe        int64
-	Place           int64
-	Token           string
-	Servers         int
-	Studio          bool
-	Timeout         time.Duration
-	Clock           string
-	Throttle        string
-	Seed            string
-	ExportOnFailure string
-	LogLevel        string
-	Keepalive       time.Duration // hidden: the shim's ping period
+	Target    string   // a *.project.json, a folder with default.project.json, or a script
+	Args      []string // passed to a single script as ...
+	URL       string   // a running daemon instead of a fresh one
+	Lune      string
+	Transport string // websocket | http
+	Players   int
+	Universe  int64
+	Place     int64
+	Token     string
+	Servers   int
+	Studio    bool
+	Timeout   time.Duration
+	daemonFlags
+	Keepalive time.Duration // hidden: the shim's ping period
 
 	lookupEnv func(string) (string, bool)
 	stdout    io.Writer
@@ -124,15 +120,10 @@ puts in .tools/lune of this folder or a parent (make lune).`,
 	f.IntVar(&o.Players, "players", 0, "simulated players that join each server once its scripts have started")
 	f.Int64Var(&o.Universe, "universe", 1, "the universe (game.GameId)")
 	f.Int64Var(&o.Place, "place", 1, "the place (game.PlaceId)")
-	f.StringVar(&o.Token, "token", "", "the daemon's token (with --url), or the token of the daemon run starts")
 	f.IntVar(&o.Servers, "servers", 1, "game servers to run side by side, each its own Lune process")
 	f.BoolVar(&o.Studio, "studio", true, "what RunService:IsStudio() answers")
 	f.DurationVar(&o.Timeout, "timeout", 0, "fail the run when it takes longer (0: no limit)")
-	f.StringVar(&o.Clock, "clock", "real", "the daemon's clock: real, or virtual (moves only when told)")
-	f.StringVar(&o.Throttle, "throttle", "on", "on or off: Roblox's request budgets and queues")
-	f.StringVar(&o.Seed, "seed", "", "load this fixture into the daemon first")
-	f.StringVar(&o.ExportOnFailure, "export-on-failure", "", "when the run fails, write the store (with history) to this file")
-	f.StringVar(&o.LogLevel, "log-level", "warn", "the daemon's log on stderr: debug, info, warn or error")
+	o.bind(f, "the run", "the daemon's token (with --url), or the token of the daemon run starts")
 	f.DurationVar(&o.Keepalive, "keepalive", 0, "how often the shim pings the daemon (default 20s)")
 	_ = f.MarkHidden("keepalive")
 	cmd.SetFlagErrorFunc(usageError)
@@ -181,8 +172,7 @@ func (o *runOptions) validate() error {
 	if o.Timeout < 0 {
 		return errors.New("--timeout must not be negative")
 	}
-	eo := execOptions{Clock: o.Clock, Throttle: o.Throttle, LogLevel: o.LogLevel}
-	return eo.validate()
+	return o.daemonFlags.validate()
 }
 
 // findLune locates the Lune binary: the flag or RBXEMU_LUNE, lune on PATH,
@@ -234,8 +224,7 @@ func runRun(o *runOptions) error {
 	url := o.URL
 	var srv *server.Server
 	if url == "" {
-		eo := execOptions{Clock: o.Clock, Throttle: o.Throttle, Token: o.Token, LogLevel: o.LogLevel, stderr: o.stderr}
-		s, stop, err := startThrowawayDaemon(eo.serveOptions(), o.Seed)
+		s, stop, err := startThrowawayDaemon(o.serveOptions(o.stderr), o.Seed)
 		if err != nil {
 			return err
 		}
