@@ -178,6 +178,24 @@ func TestRunTwoServersSessionLock(t *testing.T) {
 	}
 }
 
+// One server failing does not stop the other; the run fails.
+func TestRunOneServerFails(t *testing.T) {
+	lune := testLune(t)
+	cliCleanEnv(t)
+	countRun(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "Main.server.luau")
+	writeFile(t, script, `local store = game:GetService("DataStoreService"):GetDataStore("S")
+if rbxemu.server == 1 then
+	error("server 1 gives up")
+end
+store:SetAsync("k", rbxemu.server)
+print(`+"`saved {store:GetAsync(\"k\")}`"+`)
+`)
+	r := cliRun(t, "", "run", "--lune", lune, "--servers", "2", script)
+	r.want(t, "[server 2] saved 2\n", "[server 1] "+script+":3: server 1 gives up\n[server 1] "+script+":3\nrbxemu: run: server 1 failed (status 1)\n", 1)
+}
+
 func TestRunTimeout(t *testing.T) {
 	lune := testLune(t)
 	cliCleanEnv(t)
