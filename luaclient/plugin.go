@@ -41,7 +41,21 @@ func PluginFiles() []string {
 // PluginTree builds the plugin's Instance tree from plugin/ by Rojo's
 // conventions (see Tree): init.server.lua makes the root a Script named
 // PluginName; the other files are its ModuleScripts, in Folders (Model, Ui).
-func PluginTree() (*Module, error) { return buildTree(pluginFiles, "plugin", PluginName) }
+//
+// The shim (Tree) is its child RbxEmu: the plugin's client is the shim's
+// core (JSON, session, transports), as plugin.project.json lays it out.
+func PluginTree() (*Module, error) {
+	root, err := buildTree(pluginFiles, "plugin", PluginName)
+	if err != nil {
+		return nil, err
+	}
+	shim, err := Tree()
+	if err != nil {
+		return nil, err
+	}
+	root.Children = append(root.Children, shim)
+	return root, nil
+}
 
 // PluginRBXMX returns the plugin as a Roblox XML model file (.rbxmx), what
 // Studio loads from its plugins folder.

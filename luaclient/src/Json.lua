@@ -59,6 +59,7 @@ end
 local function quote(s)
 	return "\"" .. string.gsub(s, "[%c\"\\]", escapeChar) .. "\""
 end
+Json.quote = quote
 
 -- validUtf8 reports whether s is well-formed UTF-8 (no overlong forms, no
 -- surrogates, nothing above U+10FFFF).
@@ -349,15 +350,24 @@ local function encodeFrame(v, out)
 			end
 			out[#out + 1] = "]"
 		else
+			-- Members in name order: frames read the same every time (the
+			-- plugin shows and compares them).
+			local keys = {}
+			for k in pairs(v) do
+				keys[#keys + 1] = tostring(k)
+			end
+			table.sort(keys)
 			out[#out + 1] = "{"
-			local first = true
-			for k, item in pairs(v) do
-				if not first then
+			for i, key in ipairs(keys) do
+				if i > 1 then
 					out[#out + 1] = ","
 				end
-				first = false
-				out[#out + 1] = quote(tostring(k))
+				out[#out + 1] = quote(key)
 				out[#out + 1] = ":"
+				local item = v[key]
+				if item == nil then
+					item = v[tonumber(key)]
+				end
 				encodeFrame(item, out)
 			end
 			out[#out + 1] = "}"
@@ -367,7 +377,8 @@ local function encodeFrame(v, out)
 	end
 end
 
--- encode serialises a protocol frame built by the shim.
+-- encode serialises a protocol frame built by the shim (or a request of the
+-- plugin's), members sorted by name.
 function Json.encode(v)
 	local out = {}
 	encodeFrame(v, out)
@@ -386,6 +397,22 @@ local function utf8Char(cp)
 		0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
 end
 
+---------------------------------------------------------------------------
+-- Parsing. One strict JSON grammar (RFC 8259) serves every reader: the
+-- shim's decode builds Lua values, the Studio plugin's Json.parse builds a
+-- tree that keeps member order and number spelling. A builder says what a
+-- value becomes:
+--
+--   builder.object()                  a new object
+--   builder.member(obj, key, value, s, keyAt)   add a member (may raise)
+--   builder.endObject(obj)            the finished object's value
+--   builder.array(), builder.item(arr, n, value), builder.endArray(arr)
+--   builder.string(text), builder.number(raw, s, i), builder.boolean(b),
+--   builder.null()
+--   builder.fail(s, i, what)          raise a parse error at byte i
+--
+-- What the builder returns for a value is what the parser passes on.
+
 local unescapes = {
 	["\""] = "\"",
 	["\\"] = "\\",
@@ -397,55 +424,186 @@ local unescapes = {
 	t = "\t",
 }
 
-local function decodeError(s, i, what)
-	error("rbxemu: bad JSON from the emulator at byte " .. i .. " (" .. string.format("%q", string.sub(s, i, i + 15))
-		.. "): " .. what, 0)
-end
-
-local parseValue
-
 local function skipSpace(s, i)
 	local _, e = string.find(s, "^[ \n\r\t]*", i)
 	return e + 1
 end
 
-local function parseString(s, i)
-	-- s[i] is the opening quote
+local function describe(s, i)
+	if i > #s then
+		return "the end of the text"
+	end
+	return string.format("%q", string.sub(s, i, i))
+end
+Json.describe = describe
+
+local function hex4(s, i)
+	local h = string.sub(s, i, i + 3)
+	if not string.find(h, "^%x%x%x%x$") then
+		return nil
+	end
+	return tonumber(h, 16)
+end
+
+-- parseString reads the string whose opening quote is at s[i]: its text and
+-- the position after the closing quote.
+local function parseString(s, i, b)
 	local parts = {}
 	local j = i + 1
 	while true do
-		local a = string.find(s, "[\"\\]", j)
+		local a = string.find(s, "[\"\\%c]", j)
 		if not a then
-			decodeError(s, i, "unterminated string")
+			b.fail(s, i, "this string is not closed (a \" is missing)")
 		end
 		parts[#parts + 1] = string.sub(s, j, a - 1)
-		if string.sub(s, a, a) == "\"" then
+		local c = string.sub(s, a, a)
+		if c == "\"" then
 			return table.concat(parts), a + 1
+		elseif c ~= "\\" then
+			b.fail(s, a, "a line break or control character inside a string must be escaped (\\n, \\t, ...)")
 		end
-		local c = string.sub(s, a + 1, a + 1)
-		if c == "u" then
-			local cp = tonumber(string.sub(s, a + 2, a + 5), 16)
+		local e = string.sub(s, a + 1, a + 1)
+		if e == "u" then
+			local cp = hex4(s, a + 2)
 			if not cp then
-				decodeError(s, a, "bad \\u escape")
+				b.fail(s, a, "\\u must be followed by four hex digits")
 			end
 			j = a + 6
 			if cp >= 0xD800 and cp <= 0xDBFF and string.sub(s, j, j + 1) == "\\u" then
-				local lo = tonumber(string.sub(s, j + 2, j + 5), 16)
+				local lo = hex4(s, j + 2)
 				if lo and lo >= 0xDC00 and lo <= 0xDFFF then
 					cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
 					j = j + 6
 				end
 			end
 			parts[#parts + 1] = utf8Char(cp)
-		else
-			local u = unescapes[c]
-			if not u then
-				decodeError(s, a, "bad escape")
-			end
-			parts[#parts + 1] = u
+		elseif unescapes[e] then
+			parts[#parts + 1] = unescapes[e]
 			j = a + 2
+		else
+			b.fail(s, a, "unknown escape \\" .. e .. " in a string")
 		end
 	end
+end
+
+local function parseNumber(s, i, b)
+	local a, e = string.find(s, "^-?%d+", i)
+	if not a then
+		b.fail(s, i, "expected a value (an object, array, string, number, true, false or null), found " .. describe(s, i))
+	end
+	local digits = string.gsub(string.sub(s, a, e), "^-", "")
+	if #digits > 1 and string.sub(digits, 1, 1) == "0" then
+		b.fail(s, i, "numbers may not start with 0")
+	end
+	e = e + 1
+	if string.sub(s, e, e) == "." then
+		local _, fb = string.find(s, "^%d+", e + 1)
+		if not fb then
+			b.fail(s, e + 1, "expected digits after the decimal point")
+		end
+		e = fb + 1
+	end
+	local x = string.sub(s, e, e)
+	if x == "e" or x == "E" then
+		local _, xb = string.find(s, "^[-+]?%d+", e + 1)
+		if not xb then
+			b.fail(s, e + 1, "expected digits in the exponent")
+		end
+		e = xb + 1
+	end
+	return b.number(string.sub(s, i, e - 1), s, i), e
+end
+
+-- afterItem reads what follows a member or an item of a container that
+-- ends with close: true and the position after close, or false and the
+-- position after the ','.
+local function afterItem(s, i, close, b)
+	i = skipSpace(s, i)
+	local d = string.sub(s, i, i)
+	if d == close then
+		return true, i + 1
+	elseif d ~= "," then
+		b.fail(s, i, "expected ',' or '" .. close .. "', found " .. describe(s, i))
+	end
+	return false, i + 1
+end
+
+local MAX_DEPTH = 200
+
+local function parseValue(s, i, b, depth)
+	if depth > MAX_DEPTH then
+		b.fail(s, i, "nested too deeply")
+	end
+	i = skipSpace(s, i)
+	local c = string.sub(s, i, i)
+	if c == "{" then
+		local obj = b.object()
+		i = skipSpace(s, i + 1)
+		if string.sub(s, i, i) == "}" then
+			return b.endObject(obj), i + 1
+		end
+		while true do
+			i = skipSpace(s, i)
+			if string.sub(s, i, i) ~= "\"" then
+				b.fail(s, i, "expected a member name in double quotes, found " .. describe(s, i))
+			end
+			local keyAt = i
+			local key
+			key, i = parseString(s, i, b)
+			i = skipSpace(s, i)
+			if string.sub(s, i, i) ~= ":" then
+				b.fail(s, i, "expected ':' after the member name, found " .. describe(s, i))
+			end
+			local value
+			value, i = parseValue(s, i + 1, b, depth + 1)
+			b.member(obj, key, value, s, keyAt)
+			local closed
+			closed, i = afterItem(s, i, "}", b)
+			if closed then
+				return b.endObject(obj), i
+			end
+		end
+	elseif c == "[" then
+		local arr = b.array()
+		local n = 0
+		i = skipSpace(s, i + 1)
+		if string.sub(s, i, i) == "]" then
+			return b.endArray(arr), i + 1
+		end
+		while true do
+			local value
+			value, i = parseValue(s, i, b, depth + 1)
+			n = n + 1
+			b.item(arr, n, value)
+			local closed
+			closed, i = afterItem(s, i, "]", b)
+			if closed then
+				return b.endArray(arr), i
+			end
+		end
+	elseif c == "\"" then
+		local text
+		text, i = parseString(s, i, b)
+		return b.string(text), i
+	elseif string.sub(s, i, i + 3) == "true" then
+		return b.boolean(true), i + 4
+	elseif string.sub(s, i, i + 4) == "false" then
+		return b.boolean(false), i + 5
+	elseif string.sub(s, i, i + 3) == "null" then
+		return b.null(), i + 4
+	end
+	return parseNumber(s, i, b)
+end
+
+-- parseWith reads one JSON text with builder b (above) and returns what the
+-- builder made of it.
+function Json.parseWith(s, b)
+	local value, i = parseValue(s, 1, b, 0)
+	i = skipSpace(s, i)
+	if i <= #s then
+		b.fail(s, i, "unexpected " .. describe(s, i) .. " after the value")
+	end
+	return value
 end
 
 local function asBuffer(obj)
@@ -461,94 +619,54 @@ local function asBuffer(obj)
 	return obj
 end
 
-parseValue = function(s, i)
-	i = skipSpace(s, i)
-	local c = string.sub(s, i, i)
-	if c == "{" then
-		local obj = {}
-		i = skipSpace(s, i + 1)
-		if string.sub(s, i, i) == "}" then
-			return obj, i + 1
-		end
-		while true do
-			i = skipSpace(s, i)
-			if string.sub(s, i, i) ~= "\"" then
-				decodeError(s, i, "expected a key")
-			end
-			local key
-			key, i = parseString(s, i)
-			i = skipSpace(s, i)
-			if string.sub(s, i, i) ~= ":" then
-				decodeError(s, i, "expected ':'")
-			end
-			local value
-			value, i = parseValue(s, i + 1)
-			obj[key] = value
-			i = skipSpace(s, i)
-			local d = string.sub(s, i, i)
-			if d == "}" then
-				return asBuffer(obj), i + 1
-			elseif d ~= "," then
-				decodeError(s, i, "expected ',' or '}'")
-			end
-			i = i + 1
-		end
-	elseif c == "[" then
-		local arr = {}
-		local n = 0
-		i = skipSpace(s, i + 1)
-		if string.sub(s, i, i) == "]" then
-			return arr, i + 1
-		end
-		while true do
-			local value
-			value, i = parseValue(s, i)
-			n = n + 1
-			arr[n] = value
-			i = skipSpace(s, i)
-			local d = string.sub(s, i, i)
-			if d == "]" then
-				return arr, i + 1
-			elseif d ~= "," then
-				decodeError(s, i, "expected ',' or ']'")
-			end
-			i = i + 1
-		end
-	elseif c == "\"" then
-		return parseString(s, i)
-	elseif string.sub(s, i, i + 3) == "true" then
-		return true, i + 4
-	elseif string.sub(s, i, i + 4) == "false" then
-		return false, i + 5
-	elseif string.sub(s, i, i + 3) == "null" then
-		return nil, i + 4
-	end
-	local a, b = string.find(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
-	if not a then
-		decodeError(s, i, "unexpected character")
-	end
-	local text = string.sub(s, a, b)
-	local n = tonumber(text)
-	if not n and not string.find(text, ".", 1, true) then
-		-- Some Lua runtimes (gopher-lua) read "1e3" and integers beyond int64
-		-- only with a fraction part.
-		local mantissa, exponent = string.match(text, "^([^eE]*)(.*)$")
-		n = tonumber(mantissa .. ".0" .. exponent)
-	end
-	if not n then
-		decodeError(s, i, "bad number")
-	end
-	return n, b + 1
+local function identity(v)
+	return v
 end
+
+-- values is the builder of decode: plain Lua values, null as nil, and the
+-- protocol's buffer objects as buffers.
+local values = {
+	object = function()
+		return {}
+	end,
+	member = function(obj, key, value)
+		obj[key] = value
+	end,
+	endObject = asBuffer,
+	array = function()
+		return {}
+	end,
+	item = function(arr, n, value)
+		arr[n] = value
+	end,
+	endArray = identity,
+	string = identity,
+	number = function(text, s, i)
+		local n = tonumber(text)
+		if not n and not string.find(text, ".", 1, true) then
+			-- Some Lua runtimes (gopher-lua) read "1e3" and integers beyond
+			-- int64 only with a fraction part.
+			local mantissa, exponent = string.match(text, "^([^eE]*)(.*)$")
+			n = tonumber(mantissa .. ".0" .. exponent)
+		end
+		if not n then
+			error("rbxemu: bad JSON from the emulator at byte " .. i .. ": bad number " .. text, 0)
+		end
+		return n
+	end,
+	boolean = identity,
+	null = function()
+		return nil
+	end,
+	fail = function(s, i, what)
+		error("rbxemu: bad JSON from the emulator at byte " .. i .. " (" .. string.format("%q", string.sub(s, i, i + 15))
+			.. "): " .. what, 0)
+	end,
+}
 
 -- decode reads one JSON text.
 function Json.decode(s)
-	local value, i = parseValue(s, 1)
-	i = skipSpace(s, i)
-	if i <= #s then
-		decodeError(s, i, "trailing characters")
-	end
-	return value
+	return Json.parseWith(s, values)
 end
 
 return Json

@@ -332,10 +332,14 @@ function H.pluginSettings(p)
 	return data(p).settings
 end
 
--- loadPlugin builds the plugin's Instances from luaclient/plugin (a Script
--- with ModuleScripts under it, by Rojo's conventions).
+-- loadPlugin builds the plugin's Instances as plugin.project.json lays them
+-- out: luaclient/plugin (a Script with ModuleScripts under it, by Rojo's
+-- conventions), with the shim (luaclient/src) under it as RbxEmu, whose
+-- client core the plugin uses.
 function H.loadPlugin()
-	return H.buildTree(H.config.root .. "/plugin", "RbxEmuPlugin")
+	local tree = H.buildTree(H.config.root .. "/plugin", "RbxEmuPlugin")
+	H.buildTree(H.config.root .. "/src", "RbxEmu").Parent = tree
+	return tree
 end
 
 -- runPlugin runs the plugin's Script as Studio does, with the global plugin
