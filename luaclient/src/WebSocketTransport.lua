@@ -12,9 +12,10 @@ local Env = require(script.Parent:WaitForChild("Env"))
 local WebSocketTransport = {}
 WebSocketTransport.__index = WebSocketTransport
 
--- available reports whether this runtime can open a WebStreamClient.
-function WebSocketTransport.available()
-	local http = Env.service("HttpService")
+-- available reports whether this runtime can open a WebStreamClient (with
+-- the given HttpService, or the game's).
+function WebSocketTransport.available(http)
+	http = http or Env.service("HttpService")
 	if http == nil then
 		return false
 	end
@@ -25,8 +26,11 @@ function WebSocketTransport.available()
 	return ok
 end
 
-function WebSocketTransport.new(url, handlers)
-	return setmetatable({ url = url, handlers = handlers, connections = {}, closed = false }, WebSocketTransport)
+-- new makes an unopened transport; http is the HttpService to use (the
+-- Studio plugin passes its own), else the game's.
+function WebSocketTransport.new(url, handlers, http)
+	return setmetatable({ url = url, handlers = handlers, connections = {}, closed = false, http = http },
+		WebSocketTransport)
 end
 
 function WebSocketTransport:_disconnect()
@@ -38,12 +42,16 @@ function WebSocketTransport:_disconnect()
 	self.connections = {}
 end
 
+-- open yields until the connection is open: true, or false and why not.
+-- When CreateWebStreamClient itself refuses, createFailed is set (the
+-- runtime has no WebSocket for this caller) and open returns at once.
 function WebSocketTransport:open(timeoutSeconds)
-	local http = Env.service("HttpService")
+	local http = self.http or Env.service("HttpService")
 	local ok, client = pcall(function()
 		return http:CreateWebStreamClient(Enum.WebStreamClientType.WebSocket, { Url = self.url })
 	end)
 	if not ok then
+		self.createFailed = true
 		return false, tostring(client)
 	end
 	self.client = client

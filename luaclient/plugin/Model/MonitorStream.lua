@@ -12,6 +12,8 @@
 --   stream:Stop()
 
 local Json = require(script.Parent.Parent:WaitForChild("Json"))
+local WebSocketTransport =
+	require(script.Parent.Parent:WaitForChild("RbxEmu"):WaitForChild("WebSocketTransport"))
 
 local MonitorStream = {}
 MonitorStream.__index = MonitorStream
@@ -21,15 +23,11 @@ MonitorStream.CONNECT_TIMEOUT = 5
 
 -- available reports whether this Studio can open a WebSocket.
 function MonitorStream.available(http)
-	local ok = pcall(function()
-		assert(http.CreateWebStreamClient ~= nil)
-		assert(Enum.WebStreamClientType.WebSocket ~= nil)
-	end)
-	return ok
+	return WebSocketTransport.available(http)
 end
 
 function MonitorStream.new(options)
-	return setmetatable({ options = options, state = "idle", connections = {}, generation = 0 }, MonitorStream)
+	return setmetatable({ options = options, state = "idle", generation = 0 }, MonitorStream)
 end
 
 function MonitorStream:_set(state, why)
@@ -46,7 +44,7 @@ function MonitorStream:_send(id, op, args)
 	if args ~= nil then
 		frame.args = args
 	end
-	self.client:Send(Json.encode(frame))
+	self.transport:send(Json.encode(frame))
 end
 
 function MonitorStream:_message(text)
@@ -83,49 +81,58 @@ end
 
 function MonitorStream:_disconnect()
 	self.generation = self.generation + 1
-	for _, c in ipairs(self.connections) do
-		pcall(function()
-			c:Disconnect()
-		end)
-	end
-	self.connections = {}
-	local client = self.client
-	self.client = nil
+	local transport = self.transport
+	self.transport = nil
 	self.sessionId = nil
-	if client ~= nil then
-		pcall(function()
-			client:Close()
-		end)
+	if transport ~= nil then
+		transport:close()
 	end
 end
 
--- Start opens the connection (nothing happens if it is open or opening).
+-- Start opens the connection (nothing happens if it is open or opening);
+-- the shim's WebSocketTransport carries it.
 function MonitorStream:Start()
 	if self.state == "connecting" or self.state == "live" then
 		return
 	end
 	local o = self.options
-	local ok, client = pcall(function()
-		return o.http:CreateWebStreamClient(Enum.WebStreamClientType.WebSocket, { Url = o.url })
-	end)
-	if not ok then
-		-- this Studio has no WebSocket for plugins after all
-		self.unavailable = true
-		self:_set("failed", tostring(client))
-		return
-	end
 	self.generation = self.generation + 1
 	local generation = self.generation
-	self.client = client
-	self:_set("connecting")
-	local function on(signal, f)
-		self.connections[#self.connections + 1] = signal:Connect(function(...)
+	local transport = WebSocketTransport.new(o.url, {
+		message = function(text)
 			if self.generation == generation then
-				f(...)
+				self:_message(text)
 			end
-		end)
-	end
-	on(client.Opened, function()
+		end,
+		closed = function()
+			if self.generation == generation then
+				self:_disconnect()
+				self:_set("closed", "the daemon closed the connection")
+			end
+		end,
+	}, o.http)
+	self.transport = transport
+	self:_set("connecting")
+	-- open returns at once when CreateWebStreamClient refuses, so that
+	-- Start can report the stream unavailable before it returns.
+	task.spawn(function()
+		local ok, why = transport:open(MonitorStream.CONNECT_TIMEOUT)
+		if self.generation ~= generation then
+			return
+		end
+		if not ok then
+			if transport.createFailed then
+				-- this Studio has no WebSocket for plugins after all
+				self.unavailable = true
+				self.transport = nil
+				self:_set("failed", why)
+			elseif string.find(why, "^no answer within") then
+				self:_fail("no answer from " .. o.url .. " within " .. MonitorStream.CONNECT_TIMEOUT .. " s")
+			else
+				self:_fail("cannot reach the emulator at " .. o.url .. " (" .. why .. ")")
+			end
+			return
+		end
 		local args = { protocol = 1, client = "plugin", players = 0 }
 		if o.token ~= nil and o.token ~= "" then
 			args.token = o.token
@@ -135,25 +142,6 @@ function MonitorStream:Start()
 		end)
 		if not sent then
 			self:_fail(tostring(err))
-		end
-	end)
-	on(client.MessageReceived, function(text)
-		self:_message(text)
-	end)
-	on(client.Error, function(status, message)
-		local why = tostring(message or "error")
-		if status ~= nil and status ~= 0 then
-			why = "HTTP " .. tostring(status) .. ": " .. why
-		end
-		self:_fail("cannot reach the emulator at " .. o.url .. " (" .. why .. ")")
-	end)
-	on(client.Closed, function()
-		self:_disconnect()
-		self:_set("closed", "the daemon closed the connection")
-	end)
-	task.delay(MonitorStream.CONNECT_TIMEOUT, function()
-		if self.generation == generation and self.state == "connecting" then
-			self:_fail("no answer from " .. o.url .. " within " .. MonitorStream.CONNECT_TIMEOUT .. " s")
 		end
 	end)
 end
