@@ -16,16 +16,14 @@
 -- order-preserving tree of Json.parse (for values shown and written back
 -- exactly). A refused request raises the daemon's error.text unchanged.
 --
--- Budgets. The daemon meters a "plugin" session like a game server: 9
--- list requests at start, then 5 a minute, and on a virtual clock nothing
--- refills until the clock is moved, so a plugin that browses would soon
--- wait in a throttle queue for ever. Until the daemon leaves plugin
--- sessions unmetered (as it does Open Cloud's), the client opens a fresh
--- session (with a fresh startup burst) before a metered request when the
--- latest reply showed a budget running low, and says bye to the old one.
--- OwnSession tells the monitor which sessions were the plugin's.
+-- The conversation itself is the shim's Session (the client core the
+-- plugin carries as RbxEmu): hello, the session header, a new hello when
+-- the daemon forgot the session, bye on close. This module adds what a
+-- person at the widget needs: the URL as typed, the hello's answer, the
+-- result's JSON tree, and which sessions were the plugin's own.
 
 local Json = require(script.Parent:WaitForChild("Json"))
+local Session = require(script.Parent:WaitForChild("RbxEmu"):WaitForChild("Session"))
 
 local Client = {}
 Client.__index = Client
@@ -69,106 +67,70 @@ function Client.parseUrl(text)
 	return (secure and "https://" or "http://") .. hostport
 end
 
--- LOW_BUDGET: a budget below this in the latest reply makes the next metered
--- request go to a fresh session (a little above 1, for requests that run at
--- the same time).
-Client.LOW_BUDGET = 3
-
--- unmetered ops take no budget (CommitUpdate is the second half of an
--- update whose first half paid; _emulator ops and the door's own are free).
-local unmetered = { hello = true, players = true, ping = true, bye = true, CommitUpdate = true }
+-- UNREACHABLE is the text of a daemon the plugin cannot reach (URL, why).
+Client.UNREACHABLE = "rbxemu: cannot reach the emulator at %s (%s). Start it with `rbxemu serve`, or change the URL above."
 
 -- new makes an unconnected client. settings: url, token, universeId,
 -- placeId (numbers, optional), http (HttpService).
 function Client.new(settings)
-	local self = setmetatable({ settings = settings, sessionId = nil, nextId = 0, info = nil, own = {} }, Client)
+	local self = setmetatable({ settings = settings, sessionId = nil, info = nil, own = {} }, Client)
 	local base, why = Client.parseUrl(settings.url or Client.DEFAULT_URL)
 	self.base = base
 	self.urlProblem = why
 	if base ~= nil then
 		self.rpcUrl = base .. "/v1/rpc"
 		self.wsUrl = string.gsub(base, "^http", "ws") .. "/v1/ws"
+		local token = settings.token
+		if token == "" then
+			token = nil
+		end
+		self.session = Session.new({
+			url = base,
+			transport = "http",
+			client = Client.KIND,
+			players = 0,
+			token = token,
+			universeId = settings.universeId,
+			placeId = settings.placeId,
+			http = settings.http,
+			unreachable = Client.UNREACHABLE,
+			identityFromGame = false,
+		})
 	end
 	return self
 end
 
--- helloArgs is what the session tells the daemon about itself.
-function Client:helloArgs()
-	local s = self.settings
-	local args = { protocol = Client.PROTOCOL, client = Client.KIND, players = 0 }
-	if s.universeId ~= nil then
-		args.universeId = s.universeId
-	end
-	if s.placeId ~= nil then
-		args.placeId = s.placeId
-	end
-	return args
-end
-
-local function unreachable(url, why)
-	return "rbxemu: cannot reach the emulator at " .. tostring(url) .. " (" .. tostring(why)
-		.. "). Start it with `rbxemu serve`, or change the URL above."
-end
-
--- post sends one request and returns the decoded reply (its tree), or
--- raises why no reply came.
-function Client:_post(op, args, withSession)
-	if self.base == nil then
+function Client:_session()
+	if self.session == nil then
 		error("rbxemu: " .. tostring(self.urlProblem), 0)
 	end
-	self.nextId = self.nextId + 1
-	local headers = { ["Content-Type"] = "application/json" }
-	if withSession and self.sessionId ~= nil then
-		headers["X-Rbxemu-Session"] = self.sessionId
-	end
-	if self.settings.token ~= nil and self.settings.token ~= "" then
-		headers["Authorization"] = "Bearer " .. self.settings.token
-	end
-	local request = { id = self.nextId, op = op }
-	if args ~= nil then
-		request.args = args
-	end
-	local body = Json.encode(request)
-	local http = self.settings.http
-	local ok, response = pcall(function()
-		return http:RequestAsync({ Url = self.rpcUrl, Method = "POST", Headers = headers, Body = body })
-	end)
-	if not ok then
-		error(unreachable(self.rpcUrl, response), 0)
-	end
-	local node, why = Json.parse(response.Body or "")
-	if node == nil or node.kind ~= "object" or Json.member(node, "ok") == nil then
-		if why == nil then
-			why = "not a reply object"
-		end
-		error(unreachable(self.rpcUrl, "HTTP " .. tostring(response.StatusCode)
-			.. " with an answer that is not the emulator's: " .. why), 0)
-	end
-	return node
+	return self.session
 end
 
--- failure is the text of a failed reply.
-local function failure(reply, op)
-	local e = reply.error or {}
-	return e.text or e.message or ("rbxemu: " .. op .. " failed")
+-- track notes the session the last reply came on (a new one after the
+-- daemon forgot the old).
+function Client:_track()
+	local s = self.session
+	if s.sessionId ~= nil and s.sessionId ~= self.sessionId then
+		self.sessionId = s.sessionId
+		self.own[s.sessionId] = true
+		self.info = s.hello
+	end
+	self.now = s.now
+	self.budgets = s.budgets
 end
 
--- Connect says hello and returns what the daemon said about itself:
--- { session, server, clock, throttle, jobId }. It raises why it could not.
+-- Connect says hello (a new session) and returns what the daemon said about
+-- itself: { session, server, clock, throttle, jobId }. It raises why it
+-- could not.
 function Client:Connect()
+	local s = self:_session()
+	s:close()
 	self.sessionId = nil
 	self.info = nil
-	local node = self:_post("hello", self:helloArgs(), false)
-	local reply = Json.toLua(node)
-	if not reply.ok then
-		error(failure(reply, "hello"), 0)
-	end
-	self.sessionId = reply.result.session
-	self.own[self.sessionId] = true
-	self.info = reply.result
-	self.now = reply.now
-	self.budgets = reply.budgets
-	return reply.result
+	s:open()
+	self:_track()
+	return self.info
 end
 
 -- OwnSession reports whether a session id is (or was) this client's.
@@ -176,93 +138,26 @@ function Client:OwnSession(id)
 	return id ~= nil and self.own[id] == true
 end
 
--- runningLow reports whether op should go to a fresh session (see the file
--- comment).
-function Client:_runningLow(op)
-	if unmetered[op] or string.sub(op, 1, 10) == "_emulator." or type(self.budgets) ~= "table" then
-		return false
-	end
-	for _, v in pairs(self.budgets) do
-		if type(v) == "number" and v < Client.LOW_BUDGET then
-			return true
-		end
-	end
-	return false
-end
-
--- ensure makes sure a session is open (a fresh one when op would find a
--- budget running low); one thread at a time opens it, the others wait.
-function Client:_ensure(op)
-	while self.opening do
-		task.wait(0.03)
-	end
-	if self.sessionId ~= nil and not self:_runningLow(op) then
-		return
-	end
-	self.opening = true
-	local ok, err = pcall(function()
-		if self.sessionId ~= nil then
-			self:Close(true)
-		end
-		self:Connect()
-	end)
-	self.opening = false
-	if not ok then
-		error(err, 0)
-	end
-end
-
 -- Call performs op and returns its result (plain values) and the result's
 -- tree; it connects first when needed and once more when the daemon forgot
 -- the session.
 function Client:Call(op, args)
-	for attempt = 1, 2 do
-		self:_ensure(op)
-		local node = self:_post(op, args, true)
-		local reply = Json.toLua(node)
-		if type(reply.now) == "number" then
-			self.now = reply.now
-		end
-		if reply.budgets ~= nil then
-			self.budgets = reply.budgets
-		end
-		if reply.ok then
-			local resultNode = Json.member(node, "result")
-			return reply.result or {}, resultNode
-		end
-		local e = reply.error or {}
-		if e.name == "NoSession" and attempt == 1 then
-			self.sessionId = nil
-		else
-			error(failure(reply, op), 0)
-		end
+	local s = self:_session()
+	local ok, result, text = pcall(s.call, s, op, args, true)
+	self:_track()
+	if not ok then
+		error(result, 0)
 	end
+	local node = Json.parse(text or "")
+	return result, node and Json.member(node, "result")
 end
 
--- Close tells the daemon to forget the session now; wait: before going on
--- (otherwise nobody waits for the answer). A failure is ignored: an HTTP
--- session the daemon does not hear from expires by itself.
-function Client:Close(wait)
-	local sessionId = self.sessionId
+-- Close tells the daemon to forget the session (bye, unanswered: an HTTP
+-- session the daemon does not hear from expires by itself).
+function Client:Close()
 	self.sessionId = nil
-	if sessionId == nil or self.base == nil then
-		return
-	end
-	local http = self.settings.http
-	local headers = { ["Content-Type"] = "application/json", ["X-Rbxemu-Session"] = sessionId }
-	if self.settings.token ~= nil and self.settings.token ~= "" then
-		headers["Authorization"] = "Bearer " .. self.settings.token
-	end
-	local url = self.rpcUrl
-	local function bye()
-		pcall(function()
-			http:RequestAsync({ Url = url, Method = "POST", Headers = headers, Body = "{\"op\":\"bye\"}" })
-		end)
-	end
-	if wait then
-		bye()
-	else
-		task.spawn(bye)
+	if self.session ~= nil then
+		self.session:close()
 	end
 end
 

@@ -12,14 +12,16 @@ function HttpTransport.available()
 	return Env.service("HttpService") ~= nil
 end
 
-function HttpTransport.new()
-	return setmetatable({}, HttpTransport)
+-- new makes a requester; http is the HttpService to use (the Studio plugin
+-- passes its own), else the game's.
+function HttpTransport.new(http)
+	return setmetatable({ http = http }, HttpTransport)
 end
 
 -- post sends body and returns true, status code, response body; or false and
 -- the reason when no HTTP answer came (connection refused, HTTP disabled).
 function HttpTransport:post(url, body, headers)
-	local http = Env.service("HttpService")
+	local http = self.http or Env.service("HttpService")
 	local ok, response = pcall(function()
 		return http:RequestAsync({
 			Url = url,

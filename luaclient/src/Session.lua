@@ -57,7 +57,11 @@ local function endpoints(url)
 end
 
 -- new makes an unconnected session. settings: url, transport, universeId,
--- placeId, jobId, token, players, client.
+-- placeId, jobId, token, players, client, keepalive; and for the Studio
+-- plugin, which shares this client core: http (the HttpService to use),
+-- unreachable (the text for a daemon that cannot be reached, with two %s:
+-- the URL and why), identityFromGame = false (do not take the universe,
+-- place and job from `game`).
 function Session.new(settings)
 	local self = setmetatable({
 		state = "idle",
@@ -126,6 +130,11 @@ function Session:_choose()
 	return nil, nil, "unknown transport " .. tostring(wanted) .. " (use auto, websocket, http or lune)"
 end
 
+-- unreachable is the text of a daemon that cannot be reached at url.
+function Session:_unreachable(url, why)
+	return string.format(self.settings.unreachable or Errors.UNREACHABLE, tostring(url), tostring(why))
+end
+
 -- displayUrl is the address errors name.
 function Session:displayUrl()
 	if self.mode == "http" then
@@ -161,7 +170,7 @@ function Session:_helloArgs()
 		protocol = Session.PROTOCOL,
 		client = s.client or (Env.runtime == "lune" and "lune" or "studio"),
 	}
-	if game ~= nil then
+	if game ~= nil and s.identityFromGame ~= false then
 		local ok = pcall(function()
 			if game.GameId ~= nil and game.GameId > 0 then
 				args.universeId = game.GameId
@@ -259,7 +268,7 @@ function Session:_onMessage(text)
 	local p = self.pending[msg.id]
 	if p ~= nil then
 		self.pending[msg.id] = nil
-		p:resolve(msg)
+		p:resolve(msg, text)
 	end
 end
 
@@ -294,11 +303,11 @@ function Session:_streamRoundTrip(op, args)
 		self.pending[id] = nil
 		return nil, tostring(err)
 	end
-	local reply = waiter:wait()
+	local reply, text = waiter:wait()
 	if reply.lost ~= nil then
 		return nil, reply.lost
 	end
-	return reply
+	return reply, nil, text
 end
 
 function Session:_httpRoundTrip(op, args, sessionId)
@@ -323,7 +332,7 @@ function Session:_httpRoundTrip(op, args, sessionId)
 			self:_notice(n)
 		end
 	end
-	return reply
+	return reply, nil, text
 end
 
 -- connect opens the transport and says hello; true, or false and the text to
@@ -354,11 +363,11 @@ function Session:_connect()
 		if backend == "lune" then
 			transport = LuneTransport.newStream(self.wsUrl, handlers)
 		else
-			transport = WebSocketTransport.new(self.wsUrl, handlers)
+			transport = WebSocketTransport.new(self.wsUrl, handlers, self.settings.http)
 		end
 		local ok, err = transport:open(CONNECT_TIMEOUT)
 		if not ok then
-			return false, string.format(Errors.UNREACHABLE, self.wsUrl, tostring(err))
+			return false, self:_unreachable(self.wsUrl, err)
 		end
 		self.transport = transport
 		reply, reason = self:_streamRoundTrip("hello", self:_helloArgs())
@@ -366,12 +375,12 @@ function Session:_connect()
 		if backend == "lune" then
 			self.requester = LuneTransport.newRequester()
 		else
-			self.requester = HttpTransport.new()
+			self.requester = HttpTransport.new(self.settings.http)
 		end
 		reply, reason = self:_httpRoundTrip("hello", self:_helloArgs(), nil)
 	end
 	if reply == nil then
-		return false, string.format(Errors.UNREACHABLE, self:displayUrl(), tostring(reason))
+		return false, self:_unreachable(self:displayUrl(), reason)
 	end
 	self:_absorb(reply)
 	if not reply.ok then
@@ -380,6 +389,7 @@ function Session:_connect()
 	end
 	self.sessionId = reply.result.session
 	self.clockKind = reply.result.clock
+	self.hello = reply.result
 	self:_watchPlayers()
 	if mode == "stream" and backend == "lune" then
 		self:_keepAlive(self.generation)
@@ -425,7 +435,7 @@ function Session:_ensure()
 	local epoch = self.epoch
 	local ran, ok, err = pcall(self._connect, self)
 	if not ran then
-		ok, err = false, string.format(Errors.UNREACHABLE, self:displayUrl(), tostring(ok))
+		ok, err = false, self:_unreachable(self:displayUrl(), ok)
 	end
 	local stale = self.epoch ~= epoch
 	if stale then
@@ -458,26 +468,30 @@ function Session:_ensure()
 end
 
 -- call performs op with args and returns the reply's result, or raises the
--- reply's error.text exactly.
-function Session:call(op, args)
+-- reply's error.text exactly; with withText, the reply's JSON text too (the
+-- plugin reads values from it exactly).
+function Session:call(op, args, withText)
 	for attempt = 1, 2 do
 		self:_ensure()
-		local reply, reason
+		local reply, reason, text
 		if self.mode == "stream" then
-			reply, reason = self:_streamRoundTrip(op, args)
+			reply, reason, text = self:_streamRoundTrip(op, args)
 			if reply == nil then
 				Errors.raise(Errors.CONNECTION_LOST, self.wsUrl, op, tostring(reason))
 			end
 		else
-			reply, reason = self:_httpRoundTrip(op, args, self.sessionId)
+			reply, reason, text = self:_httpRoundTrip(op, args, self.sessionId)
 			if reply == nil then
 				self.state = "idle"
 				self.sessionId = nil
-				Errors.raise(Errors.UNREACHABLE, self.rpcUrl, tostring(reason))
+				Errors.raise(self:_unreachable(self.rpcUrl, reason))
 			end
 		end
 		self:_absorb(reply)
 		if reply.ok then
+			if withText then
+				return reply.result or {}, text
+			end
 			return reply.result or {}
 		end
 		local e = reply.error or {}
@@ -526,6 +540,14 @@ function Session:_watchPlayers()
 			update(player)
 		end)
 	end)
+end
+
+-- open connects now (a person asked to: no backoff) and returns what the
+-- daemon's hello said: { session, server, clock, throttle, jobId, ... }.
+function Session:open()
+	self.retryAt = nil
+	self:_ensure()
+	return self.hello
 end
 
 -- close ends the connection; calls in flight fail, the next call reconnects.
