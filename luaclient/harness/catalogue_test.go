@@ -37,6 +37,11 @@ func TestShimErrorTextsMatchTheCatalogue(t *testing.T) {
 	mod := env.L.GetGlobal("__harness").(*lua.LTable).RawGetString("errorsModule").(*lua.LTable)
 	pairs := map[string]string{
 		"ARGUMENT_MISSING":      "ArgumentMissing",
+		"KEY_EMPTY":             "KeyNameEmpty",
+		"KEY_TOO_LONG":          "KeyNameLimit",
+		"VALUE_TOO_LARGE":       "ValueTooLarge",
+		"METADATA_TOO_LARGE":    "AttributeSizeTooLarge",
+		"USER_IDS_TOO_MANY":     "UserIdLimitExceeded",
 		"CANT_STORE":            "CantStoreValue",
 		"NO_PAGES":              "NoPagesToAdvance",
 		"USER_ID_FORMAT":        "AttributeFormatError",

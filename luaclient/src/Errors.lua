@@ -12,6 +12,11 @@
 local Errors = {}
 
 Errors.ARGUMENT_MISSING = "Argument %d missing or nil"
+Errors.KEY_EMPTY = "101: Key name can't be empty."
+Errors.KEY_TOO_LONG = "102: Key name exceeds the 50 character limit."
+Errors.VALUE_TOO_LARGE = "105: Serialized value exceeds 4MB limit."
+Errors.METADATA_TOO_LARGE = "511: Metadata attribute size exceeds 300 bytes limit."
+Errors.USER_IDS_TOO_MANY = "512: UserID size exceeds limit of 4"
 Errors.CANT_STORE = "104: Cannot store %s in data store. Data stores can only accept valid UTF-8 characters."
 Errors.USER_ID_FORMAT = "513: Attribute userId format is invalid"
 Errors.METADATA_FORMAT = "513: Attribute metadata format is invalid."

@@ -27,6 +27,14 @@ GlobalDataStore.__index = GlobalDataStore
 
 -- CACHE_MS is how long a GetAsync result is served from the cache.
 GlobalDataStore.CACHE_MS = 4000
+-- MAX_KEY_BYTES and MAX_VALUE_BYTES are the engine's limits on a key (50
+-- bytes) and on a value's compact JSON (4 MB, inclusive).
+GlobalDataStore.MAX_KEY_BYTES = 50
+GlobalDataStore.MAX_VALUE_BYTES = 4194304
+-- MAX_METADATA_BYTES and MAX_USER_IDS bound a write's metadata (its compact
+-- JSON) and user ids.
+GlobalDataStore.MAX_METADATA_BYTES = 300
+GlobalDataStore.MAX_USER_IDS = 4
 
 -- init fills a store object; class is DataStore or OrderedDataStore.
 function GlobalDataStore.init(self, service, name, scope, allScopes, ordered)
@@ -65,6 +73,30 @@ local function keyArg(key, index, method)
 	return key
 end
 GlobalDataStore.keyArg = keyArg
+
+-- checkKey checks a key (already cast by keyArg) as the engine does, first
+-- of a request's checks (the order is store name, scope, key, value type,
+-- value size, metadata, user ids; docs/decisions.md), so that a request
+-- with a bad key and a bad value reports the key, as the daemon would.
+local function checkKey(key)
+	if key == "" then
+		Errors.raise(Errors.KEY_EMPTY)
+	elseif #key > GlobalDataStore.MAX_KEY_BYTES then
+		Errors.raise(Errors.KEY_TOO_LONG)
+	end
+	return key
+end
+GlobalDataStore.checkKey = checkKey
+
+-- encodeChecked is the value's compact JSON, after the value-type (104) and
+-- size (105) checks.
+local function encodeChecked(value)
+	local encoded = Json.encodeValue(value)
+	if #encoded > GlobalDataStore.MAX_VALUE_BYTES then
+		Errors.raise(Errors.VALUE_TOO_LARGE)
+	end
+	return encoded
+end
 
 -- numberArg reads an optional number argument (numeric strings are cast).
 local function numberArg(v, index, method)
@@ -151,25 +183,35 @@ function GlobalDataStore:_changed(key, value, rawInfo)
 	self._service:_fireUpdate(self, key, value, rawInfo)
 end
 
--- encodeUserIds reads the userIds argument (an array of numbers).
-local function encodeUserIds(userIds, index, method)
-	if type(userIds) ~= "table" then
+-- userIdsArg casts the userIds argument (an array of numbers, or nil).
+local function userIdsArg(userIds, index, method)
+	if userIds ~= nil and type(userIds) ~= "table" then
 		Errors.raise(Errors.BAD_ARGUMENT, index, method, "Array", Env.typeof(userIds))
 	end
-	return Json.encodeUserIds(userIds)
+	return userIds
 end
 
--- writeExtras adds userIds and metadata to a write's arguments. Ordered
--- stores take neither: they are sent only when given (non-empty userIds, any
--- options), so that the daemon answers with Roblox's 517.
+-- writeExtras adds metadata and userIds to a write's arguments, checked in
+-- that order. Ordered stores take neither: they are sent only when given
+-- (non-empty userIds, any options), so that the daemon answers with
+-- Roblox's 517.
 function GlobalDataStore:_writeExtras(args, userIds, metadata, index, method)
-	if userIds ~= nil then
-		if not (self._ordered and type(userIds) == "table" and next(userIds) == nil) then
-			args.userIds = Json.raw(encodeUserIds(userIds, index, method))
-		end
-	end
 	if metadata ~= nil then
-		args.metadata = Json.raw(Json.encodeObject(metadata))
+		local encoded = Json.encodeObject(metadata)
+		if #encoded > GlobalDataStore.MAX_METADATA_BYTES then
+			Errors.raise(Errors.METADATA_TOO_LARGE)
+		end
+		args.metadata = Json.raw(encoded)
+	end
+	userIdsArg(userIds, index, method)
+	if userIds ~= nil and #userIds > GlobalDataStore.MAX_USER_IDS then
+		-- the count is checked before the ids themselves
+		Errors.raise(Errors.USER_IDS_TOO_MANY)
+	end
+	if userIds ~= nil then
+		if not (self._ordered and next(userIds) == nil) then
+			args.userIds = Json.raw(Json.encodeUserIds(userIds))
+		end
 	end
 end
 
@@ -177,6 +219,7 @@ function GlobalDataStore:GetAsync(key, options)
 	checkSelf(self, "GetAsync")
 	key = keyArg(key, 1, "GetAsync")
 	local useCache = Options.useCache(options, 2, "GetAsync")
+	checkKey(key)
 	if useCache then
 		local hit = self:_cached(key)
 		if hit ~= nil then
@@ -194,8 +237,10 @@ function GlobalDataStore:SetAsync(key, value, userIds, options)
 	if value == nil then
 		Errors.raise(Errors.ARGUMENT_MISSING, 2)
 	end
-	local encoded = Json.encodeValue(value)
+	userIdsArg(userIds, 3, "SetAsync")
 	local metadata = Options.metadata(options, "DataStoreSetOptions", 4, "SetAsync")
+	checkKey(key)
+	local encoded = encodeChecked(value)
 	local args = { key = key, value = Json.raw(encoded) }
 	self:_writeExtras(args, userIds, metadata, 3, "SetAsync")
 	local result = self:_call("SetAsync", args)
@@ -240,6 +285,7 @@ function GlobalDataStore:UpdateAsync(key, transform)
 	if type(transform) ~= "function" then
 		Errors.raise(Errors.BAD_ARGUMENT, 2, "UpdateAsync", "function", Env.typeof(transform))
 	end
+	checkKey(key)
 	local read = self:_call("ReadForUpdate", { key = key })
 	local value, rawInfo, token = read.value, read.keyInfo, read.token
 	while true do
@@ -247,7 +293,7 @@ function GlobalDataStore:UpdateAsync(key, transform)
 		if newValue == nil then
 			return nil
 		end
-		local encoded = Json.encodeValue(newValue)
+		local encoded = encodeChecked(newValue)
 		local args = { key = key, token = token or "", value = Json.raw(encoded) }
 		self:_writeExtras(args, userIds, metadata, 2, "UpdateAsync transform")
 		local result = self:_call("CommitUpdate", args)
@@ -271,7 +317,9 @@ function GlobalDataStore:IncrementAsync(key, delta, userIds, options)
 	if delta == nil then
 		delta = 1
 	end
+	userIdsArg(userIds, 3, "IncrementAsync")
 	local metadata = Options.metadata(options, "DataStoreIncrementOptions", 4, "IncrementAsync")
+	checkKey(key)
 	local args = { key = key, delta = delta }
 	self:_writeExtras(args, userIds, metadata, 3, "IncrementAsync")
 	local result = self:_call("IncrementAsync", args)
@@ -282,7 +330,7 @@ end
 
 function GlobalDataStore:RemoveAsync(key)
 	checkSelf(self, "RemoveAsync")
-	key = keyArg(key, 1, "RemoveAsync")
+	key = checkKey(keyArg(key, 1, "RemoveAsync"))
 	local result = self:_call("RemoveAsync", { key = key })
 	self:_remember(key, nil, nil)
 	self:_changed(key, nil, nil)
@@ -318,7 +366,7 @@ end
 -- and the shim does not poll at all. Returns a connection with Disconnect.
 function GlobalDataStore:OnUpdate(key, callback)
 	checkSelf(self, "OnUpdate")
-	key = keyArg(key, 1, "OnUpdate")
+	key = checkKey(keyArg(key, 1, "OnUpdate"))
 	if callback == nil then
 		Errors.raise(Errors.ARGUMENT_MISSING, 2)
 	end
