@@ -59,6 +59,7 @@ type envOpt struct {
 	transport   string // websocket, http, auto
 	live        bool   // RunService:IsStudio() false
 	noWebStream bool
+	deferred    bool   // signals run deferred (Studio's default)
 	url         string // overrides the daemon's URL
 }
 
@@ -67,10 +68,11 @@ type envOpt struct {
 func newEnv(t testing.TB, d *daemon, o envOpt) *harness.Env {
 	t.Helper()
 	env, err := harness.New(harness.Options{
-		Root:        luaclientDir(t),
-		Studio:      !o.live,
-		NoWebStream: o.noWebStream,
-		Timeout:     90 * time.Second,
+		Root:            luaclientDir(t),
+		Studio:          !o.live,
+		NoWebStream:     o.noWebStream,
+		DeferredSignals: o.deferred,
+		Timeout:         90 * time.Second,
 		Log: func(kind, text string) {
 			t.Logf("lua %s: %s", kind, text)
 		},

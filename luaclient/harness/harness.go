@@ -54,6 +54,9 @@ type Options struct {
 	// NoWebStream hides HttpService:CreateWebStreamClient, as in a runtime
 	// without WebStreamClient, so that "auto" must pick HTTP.
 	NoWebStream bool
+	// DeferredSignals makes the fake's signals run their handlers deferred,
+	// as Studio's default Workspace.SignalBehavior (Deferred) does.
+	DeferredSignals bool
 	// Lune runs in the Lune mode instead of the Roblox one.
 	Lune bool
 	// Plugin adds a fake Studio plugin environment to the Roblox mode
@@ -144,6 +147,7 @@ func New(opts Options) (*Env, error) {
 	cfg.RawSetString("root", lua.LString(opts.Root))
 	cfg.RawSetString("studio", lua.LBool(opts.Studio))
 	cfg.RawSetString("webstream", lua.LBool(!opts.NoWebStream))
+	cfg.RawSetString("deferredSignals", lua.LBool(opts.DeferredSignals))
 	cfg.RawSetString("lune", lua.LBool(opts.Lune))
 	cfg.RawSetString("luneOld", lua.LBool(opts.LuneOld))
 	args := e.L.NewTable()

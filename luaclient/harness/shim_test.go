@@ -192,3 +192,34 @@ func TestForgottenHTTPSessionIsReopened(t *testing.T) {
 		expectEq(store:GetAsync("k", noCache), 1, "and after Close")
 	`)
 }
+
+// A new place has HttpService.HttpEnabled off: the first call fails with a
+// message naming the setting, over either transport, and nothing reaches
+// the daemon; with the setting on, the same client works.
+func TestHttpEnabledOffNamesTheSetting(t *testing.T) {
+	for _, transport := range []string{"websocket", "http"} {
+		t.Run(transport, func(t *testing.T) {
+			d := startDaemon(t, daemonOpt{})
+			env := newEnv(t, d, envOpt{transport: transport})
+			runLua(t, env, "http-disabled", `
+				local HttpService = game:GetService("HttpService")
+				HttpService.HttpEnabled = false
+				local RbxEmu = __harness.setup()
+				local store = RbxEmu.DataStoreService:GetDataStore("Off")
+				local hostport = string.match(__harness.url, "//([^/]+)")
+				local url = __harness.transport == "http" and ("http://" .. hostport .. "/v1/rpc") or ("ws://" .. hostport .. "/v1/ws")
+				expectError(function() store:GetAsync("k") end,
+					"rbxemu: HTTP requests are off in this place (HttpService.HttpEnabled is false), so the shim cannot reach the emulator at "
+						.. url .. ". Turn on Game Settings > Security > Allow HTTP Requests, then press Play again.",
+					"the first call")
+				HttpService.HttpEnabled = true
+				RbxEmu.configure({})
+				store:SetAsync("k", 1)
+				expectEq(store:GetAsync("k"), 1, "with HTTP requests on")
+			`)
+			if n := len(d.Srv.Sessions()); n != 1 {
+				t.Fatalf("%d sessions, want the one opened after the setting was turned on", n)
+			}
+		})
+	}
+}

@@ -31,11 +31,13 @@ func TestSpecs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, transport := range []string{"websocket", "http"} {
-			t.Run(name+"/"+transport, func(t *testing.T) {
+		// The third run has Studio's default signal behaviour (Deferred).
+		for _, mode := range []string{"websocket", "http", "websocket-deferred"} {
+			transport := strings.TrimSuffix(mode, "-deferred")
+			t.Run(name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				d := startDaemon(t, daemonOpt{noThrottle: strings.Contains(string(src), "-- harness: no-throttle")})
-				env := newEnv(t, d, envOpt{transport: transport})
+				env := newEnv(t, d, envOpt{transport: transport, deferred: mode != transport})
 				runLua(t, env, name, string(src))
 				if calls := productionCalls(env); len(calls) > 0 {
 					t.Fatalf("the production DataStoreService was called in Studio: %v", calls)

@@ -95,6 +95,7 @@ function Client.new(settings)
 			http = settings.http,
 			unreachable = Client.UNREACHABLE,
 			identityFromGame = false,
+			checkHttpEnabled = false,
 		})
 	end
 	return self

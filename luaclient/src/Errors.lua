@@ -36,6 +36,7 @@ Errors.BAD_ENUM = "Unable to cast %s to Enum.%s"
 -- Connection errors name the daemon's address and how to start it.
 Errors.UNREACHABLE = "rbxemu: cannot reach the emulator at %s (%s). Start it with `rbxemu serve`, or point the shim elsewhere with RbxEmu.configure{ url = ... }."
 Errors.CONNECTION_LOST = "rbxemu: lost the connection to the emulator at %s while waiting for %s (%s); the request may or may not have been applied. Is `rbxemu serve` still running?"
+Errors.HTTP_DISABLED = "rbxemu: HTTP requests are off in this place (HttpService.HttpEnabled is false), so the shim cannot reach the emulator at %s. Turn on Game Settings > Security > Allow HTTP Requests, then press Play again."
 Errors.NO_TRANSPORT = "rbxemu: no way to reach the emulator from here: %s"
 
 -- raise throws text at level 0 (no position prefix), formatting it with the

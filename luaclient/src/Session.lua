@@ -61,7 +61,8 @@ end
 -- plugin, which shares this client core: http (the HttpService to use),
 -- unreachable (the text for a daemon that cannot be reached, with two %s:
 -- the URL and why), identityFromGame = false (do not take the universe,
--- place and job from `game`).
+-- place and job from `game`), checkHttpEnabled = false (plugins' requests
+-- do not depend on HttpService.HttpEnabled).
 function Session.new(settings)
 	local self = setmetatable({
 		state = "idle",
@@ -343,6 +344,17 @@ function Session:_connect()
 		return false, string.format(Errors.NO_TRANSPORT, why)
 	end
 	self.mode = mode
+	if backend == "roblox" and self.settings.checkHttpEnabled ~= false then
+		-- A new place has HttpService.HttpEnabled off (scripts may read it):
+		-- say which setting to change, not what HttpService raises.
+		local http = self.settings.http or Env.service("HttpService")
+		local read, enabled = pcall(function()
+			return http.HttpEnabled
+		end)
+		if read and enabled == false then
+			return false, string.format(Errors.HTTP_DISABLED, self:displayUrl())
+		end
+	end
 	local reply, reason
 	if mode == "stream" then
 		self.generation = self.generation + 1

@@ -46,19 +46,24 @@ function Signal:Once(f)
 	return connection
 end
 
+-- Fire runs the handlers at once (Workspace.SignalBehavior Immediate), or,
+-- with config.deferredSignals, at the end of the current resumption cycle
+-- (Deferred, Studio's default for new places): a handler sees the state as
+-- it is after the code that fired the signal has yielded.
 function Signal:Fire(...)
+	local run = H.config.deferredSignals and task.defer or task.spawn
 	local list = {}
 	for i, e in ipairs(self.handlers) do
 		list[i] = e
 	end
 	for _, e in ipairs(list) do
-		task.spawn(e.f, ...)
+		run(e.f, ...)
 	end
 	local waiting = self.waiting
 	self.waiting = nil
 	if waiting then
 		for _, co in ipairs(waiting) do
-			task.spawn(co, ...)
+			run(co, ...)
 		end
 	end
 end
