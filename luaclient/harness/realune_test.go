@@ -317,3 +317,21 @@ func luaLong(text string) string {
 	// it early (JSON takes the trailing white space).
 	return "[" + eq + "[\n" + text + "\n]" + eq + "]"
 }
+
+// The shim's native JSON path on Lune (serde) against its Lua encoder and
+// decoder, over testdata/native_json.lua's corpus.
+func TestRealLuneNativeJSONEquivalence(t *testing.T) {
+	countReal(t)
+	src, err := os.ReadFile(filepath.Join(luaclientDir(t), "harness", "testdata", "native_json.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, daemonOpt{})
+	res := runReal(t, d.URL, "websocket", map[string]string{"Native.server.lua": specPrelude(t) + string(src)}, "Native.server.lua", nil, nil)
+	if res.code != 0 {
+		t.Fatalf("%s", res)
+	}
+	if want := "native JSON: 10 values taken natively, 18 left to the Lua encoder, all equivalent\n"; res.stdout != want {
+		t.Fatalf("stdout %q, want %q", res.stdout, want)
+	}
+}
