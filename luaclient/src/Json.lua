@@ -454,9 +454,33 @@ local function encodeFrame(v, out)
 	end
 end
 
+-- hasRaw reports whether a frame carries Json.raw text (writes do: values,
+-- user ids, metadata), which only encodeFrame knows how to copy.
+local function hasRaw(v, depth)
+	for _, x in next, v do
+		if type(x) == "table" then
+			if getmetatable(x) == RawMeta or depth < 2 and hasRaw(x, depth + 1) then
+				return true
+			end
+		end
+	end
+	return false
+end
+
 -- encode serialises a protocol frame built by the shim (or a request of the
 -- plugin's), members sorted by name.
+--
+-- Where the runtime has serde, a frame without raw parts goes through it (a
+-- third of the time): a frame is the protocol's, not a stored value, so
+-- serde's spellings (an empty table as {}, its number forms) are all the
+-- daemon needs; what serde refuses (invalid UTF-8, NaN) falls back here.
 function Json.encode(v)
+	if serde ~= nil and type(v) == "table" and not hasRaw(v, 0) then
+		local ok, text = pcall(serde.encode, "json", v)
+		if ok then
+			return text
+		end
+	end
 	local out = {}
 	encodeFrame(v, out)
 	return table.concat(out)
